@@ -1,0 +1,26 @@
+package dev.lb.balancer;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** One line per log record on stderr, and quiet third-party libraries, through java.util.logging. */
+final class Logging {
+    /** Held so the levels set here are not lost when java.util.logging drops unreferenced loggers. */
+    private static final Logger[] QUIETED = {
+            Logger.getLogger("okhttp3"), Logger.getLogger("io.grpc"), Logger.getLogger("io.netty"),
+    };
+
+    private Logging() {
+    }
+
+    static void configure() {
+        if (System.getProperty("java.util.logging.config.file") != null) {
+            return; // the operator brought their own logging config
+        }
+        System.setProperty("java.util.logging.SimpleFormatter.format",
+                "%1$tF %1$tT %4$s %5$s%6$s%n");
+        for (Logger logger : QUIETED) {
+            logger.setLevel(Level.WARNING);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.lb.balancer;
+
+import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.config.ConfigException;
+import dev.lb.balancer.config.ConfigLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code java -jar balancer.jar [--config PATH]}: loads the config, starts the balancer and runs until
+ * SIGTERM or Ctrl-C, then drains. User errors end the process with one line on stderr and exit 1.
+ */
+@Command(name = "balancer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "HTTP load balancer: proxies requests to healthy backends.")
+public final class Main implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "PATH", defaultValue = "config.json",
+            description = "JSON config file (default: ${DEFAULT-VALUE})")
+    private Path configPath;
+
+    public static void main(String[] args) {
+        Logging.configure();
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        BalancerConfig config;
+        try {
+            config = ConfigLoader.load(configPath);
+        } catch (ConfigException e) {
+            System.err.println("balancer: " + e.getMessage());
+            return 1;
+        }
+        Balancer balancer = new Balancer(config);
+        try {
+            balancer.start();
+        } catch (StartupException e) {
+            System.err.println("balancer: " + e.getMessage());
+            balancer.close();
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            balancer.stop(config.drainTimeout());
+            stopped.countDown();
+        }, "shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"balancer " + (version == null ? "dev" : version)};
+        }
+    }
+}

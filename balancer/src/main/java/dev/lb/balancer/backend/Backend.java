@@ -1,0 +1,142 @@
+package dev.lb.balancer.backend;
+
+import dev.lb.balancer.config.ServerConfig;
+
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One backend server and its live counters. The counters are updated by request threads without locks;
+ * health state is owned by the {@link BackendPool}, which alone changes it.
+ */
+public final class Backend {
+    /** How many health changes each backend remembers for operators. */
+    public static final int HISTORY_SIZE = 20;
+
+    private final String name;
+    private final URI url;
+    private final int weight;
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private volatile HealthState health;
+    private final AtomicReference<CheckResult> lastCheck = new AtomicReference<>();
+    private volatile String lastError = "";
+    private volatile int consecutiveSuccesses;
+    private volatile int consecutiveFailures;
+    private final Deque<HealthEvent> history = new ArrayDeque<>(HISTORY_SIZE);
+
+    public Backend(ServerConfig config) {
+        this.name = config.name();
+        this.url = config.url();
+        this.weight = config.weight();
+        this.health = config.initialHealthy() ? HealthState.UP : HealthState.DOWN;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Base URL, {@code scheme://host:port} without a trailing slash. */
+    public URI url() {
+        return url;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    public HealthState health() {
+        return health;
+    }
+
+    void health(HealthState state) {
+        this.health = state;
+    }
+
+    /** Requests being proxied to this backend right now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public long totalRequests() {
+        return requests.sum();
+    }
+
+    public long totalFailures() {
+        return failures.sum();
+    }
+
+    /** Marks the start of one exchange; pair with exactly one {@link #release()}. */
+    public void acquire() {
+        inFlight.incrementAndGet();
+        requests.increment();
+    }
+
+    /** Marks the end of an exchange started with {@link #acquire()}. */
+    public void release() {
+        inFlight.decrementAndGet();
+    }
+
+    /** Counts one failed exchange (no usable answer from this backend). */
+    public void recordFailure(String reason) {
+        failures.increment();
+        lastError = reason;
+    }
+
+    public CheckResult lastCheck() {
+        return lastCheck.get();
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    public int consecutiveSuccesses() {
+        return consecutiveSuccesses;
+    }
+
+    public int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    /** Records a check result and updates the streaks; called by the pool under its lock. */
+    void recordCheck(CheckResult result) {
+        lastCheck.set(result);
+        if (result.healthy()) {
+            consecutiveSuccesses++;
+            consecutiveFailures = 0;
+        } else {
+            consecutiveFailures++;
+            consecutiveSuccesses = 0;
+            lastError = result.detail();
+        }
+    }
+
+    /** The last {@value #HISTORY_SIZE} health changes, oldest first. */
+    public List<HealthEvent> history() {
+        synchronized (history) {
+            return List.copyOf(history);
+        }
+    }
+
+    void recordEvent(HealthEvent event) {
+        synchronized (history) {
+            if (history.size() == HISTORY_SIZE) {
+                history.removeFirst();
+            }
+            history.addLast(event);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name.equals(url.toString()) ? name : name + " (" + url + ")";
+    }
+}

@@ -1,0 +1,7 @@
+package dev.lb.balancer.backend;
+
+/** Whether a backend answers its health checks. */
+public enum HealthState {
+    UP,
+    DOWN
+}

@@ -1,0 +1,39 @@
+package dev.lb.balancer.config;
+
+import java.util.List;
+
+/**
+ * The whole, validated configuration of one balancer. Built only by {@link ConfigLoader}, so every
+ * instance is known to be usable.
+ *
+ * @param host          address the proxy binds to
+ * @param port          port the proxy listens on
+ * @param servers       the backends, in config order
+ * @param healthCheck   active health checking
+ * @param timeouts      limits on backend exchanges
+ * @param retries       how many other backends a request may be tried on when a backend refuses it
+ * @param algorithm     how a backend is chosen for each request
+ * @param adminHost     address the gRPC admin service binds to
+ * @param adminPort     port of the gRPC admin service
+ * @param workerThreads threads serving client requests when platform threads are used
+ * @param executor      which kind of threads serve client requests
+ * @param drainTimeout  how long a shutdown waits for in-flight requests to finish
+ */
+public record BalancerConfig(
+        String host,
+        int port,
+        List<ServerConfig> servers,
+        HealthCheckConfig healthCheck,
+        TimeoutConfig timeouts,
+        int retries,
+        Algorithm algorithm,
+        String adminHost,
+        int adminPort,
+        int workerThreads,
+        ExecutorKind executor,
+        java.time.Duration drainTimeout) {
+
+    public BalancerConfig {
+        servers = List.copyOf(servers);
+    }
+}

@@ -1,0 +1,272 @@
+package dev.lb.balancer.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Reads and validates the JSON config file. Every problem becomes a {@link ConfigException} whose
+ * message starts with the file name and the JSON path of the offending field, so the user can go
+ * straight to it. Unknown fields are errors: a misspelt optional setting would otherwise be silently
+ * replaced by its default.
+ */
+public final class ConfigLoader {
+    static final int DEFAULT_ADMIN_PORT = 9090;
+    static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
+    static final int DEFAULT_HEALTH_INTERVAL_SECONDS = 10;
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private ConfigLoader() {
+    }
+
+    /** Loads the file at {@code path}; the file name in messages is the path as given. */
+    public static BalancerConfig load(Path path) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(path + ": config file not found (pass --config PATH to use another file)");
+        } catch (IOException e) {
+            throw new ConfigException(path + ": cannot read config file: " + e.getMessage());
+        }
+        return parse(text, path.toString());
+    }
+
+    /** Parses config text; {@code source} names it in error messages. */
+    public static BalancerConfig parse(String json, String source) throws ConfigException {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            var where = e.getLocation();
+            String at = where == null ? "" : " at line " + where.getLineNr() + ", column " + where.getColumnNr();
+            throw new ConfigException(source + ": invalid JSON" + at + ": " + firstLine(e.getOriginalMessage()));
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new ConfigException(source + ": config file is empty; expected a JSON object with \"port\" and \"servers\"");
+        }
+        return new Reader(source).read(root);
+    }
+
+    private static String firstLine(String message) {
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    /** Walks the tree of one file, collecting nothing: the first problem ends the read. */
+    private static final class Reader {
+        private final String source;
+
+        Reader(String source) {
+            this.source = source;
+        }
+
+        BalancerConfig read(JsonNode root) throws ConfigException {
+            ObjectNode top = object(root, "");
+            Fields.checkKnown(source, top, "", Set.of(
+                    "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
+                    "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs"));
+
+            int port = port(top, "port", null);
+            String host = string(top, "host", "0.0.0.0");
+            List<ServerConfig> servers = servers(top);
+            HealthCheckConfig healthCheck = healthCheck(top);
+            TimeoutConfig timeouts = timeouts(top);
+            int retries = integer(top, "retries", 2, 0, 100);
+            String algorithmName = string(top, "algorithm", Algorithm.LEAST_CONNECTIONS.configName());
+            Algorithm algorithm = Algorithm.fromConfigName(algorithmName).orElseThrow(() -> problem(
+                    "algorithm", "\"" + algorithmName + "\" is not an algorithm; use one of " + Algorithm.allNames()));
+            String adminHost = string(top, "adminHost", DEFAULT_ADMIN_HOST);
+            int adminPort = port(top, "adminPort", DEFAULT_ADMIN_PORT);
+            if (adminPort != 0 && adminPort == port) {
+                throw problem("adminPort", adminPort + " is also the proxy's \"port\"; give the admin service a port of its own");
+            }
+            int workerThreads = integer(top, "workerThreads", 64, 1, 10_000);
+            String executorName = string(top, "executor", ExecutorKind.AUTO.configName());
+            ExecutorKind executor = ExecutorKind.fromConfigName(executorName).orElseThrow(() -> problem(
+                    "executor", "\"" + executorName + "\" is not an executor; use one of " + ExecutorKind.allNames()));
+            Duration drainTimeout = Duration.ofMillis(integer(top, "drainTimeoutMs", 30_000, 0, 3_600_000));
+            return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
+                    adminHost, adminPort, workerThreads, executor, drainTimeout);
+        }
+
+        private List<ServerConfig> servers(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("servers");
+            if (node == null || node.isNull()) {
+                throw problem("servers", "missing; list the backends, e.g. \"servers\": [{\"url\": \"http://localhost:8001\"}]");
+            }
+            if (!node.isArray()) {
+                throw problem("servers", "must be a list of servers, not " + kind(node));
+            }
+            if (node.isEmpty()) {
+                throw problem("servers", "is empty; list at least one backend");
+            }
+            List<ServerConfig> servers = new ArrayList<>();
+            Set<URI> urls = new HashSet<>();
+            Set<String> names = new HashSet<>();
+            for (int i = 0; i < node.size(); i++) {
+                ServerConfig server = server(node.get(i), "servers[" + i + "]");
+                if (!urls.add(server.url())) {
+                    throw problem("servers[" + i + "].url", "\"" + server.url() + "\" is listed twice; each backend once");
+                }
+                if (!names.add(server.name())) {
+                    throw problem("servers[" + i + "].name", "\"" + server.name() + "\" is used by another server; names must be unique");
+                }
+                servers.add(server);
+            }
+            return servers;
+        }
+
+        private ServerConfig server(JsonNode node, String path) throws ConfigException {
+            ObjectNode server = object(node, path);
+            Fields.checkKnown(source, server, path, Set.of("url", "healthy", "weight", "name"));
+            String url = string(server, path, "url", null);
+            if (url == null) {
+                throw problem(path + ".url", "missing; give the backend's base URL, e.g. \"http://localhost:8001\"");
+            }
+            URI uri = backendUri(url, path + ".url");
+            boolean healthy = bool(server, path, "healthy", true);
+            int weight = integer(server, path, "weight", 1, 0, 1000);
+            String name = string(server, path, "name", null);
+            if (name != null && name.isBlank()) {
+                throw problem(path + ".name", "is blank; leave it out or give a short name");
+            }
+            return new ServerConfig(uri, name == null ? uri.toString() : name, weight, healthy);
+        }
+
+        /** Parses a backend base URL; see {@link BackendUrls}. */
+        private URI backendUri(String url, String path) throws ConfigException {
+            try {
+                return BackendUrls.parse(url);
+            } catch (IllegalArgumentException e) {
+                throw problem(path, e.getMessage());
+            }
+        }
+
+        private HealthCheckConfig healthCheck(ObjectNode top) throws ConfigException {
+            int intervalSeconds = integer(top, "healthCheckInterval", DEFAULT_HEALTH_INTERVAL_SECONDS, 1, 86_400);
+            JsonNode node = top.get("healthCheck");
+            ObjectNode hc = node == null || node.isNull() ? MAPPER.createObjectNode() : object(node, "healthCheck");
+            String p = "healthCheck";
+            Fields.checkKnown(source, hc, p, Set.of("path", "timeoutMs", "healthyThreshold", "unhealthyThreshold"));
+            String checkPath = string(hc, p, "path", "/health");
+            if (!checkPath.startsWith("/")) {
+                throw problem(p + ".path", "\"" + checkPath + "\" must start with \"/\"");
+            }
+            int defaultTimeoutMs = (int) Math.min(2_000, intervalSeconds * 1000L);
+            int timeoutMs = integer(hc, p, "timeoutMs", defaultTimeoutMs, 1, 600_000);
+            int healthy = integer(hc, p, "healthyThreshold", 2, 1, 100);
+            int unhealthy = integer(hc, p, "unhealthyThreshold", 1, 1, 100);
+            return new HealthCheckConfig(checkPath, Duration.ofSeconds(intervalSeconds),
+                    Duration.ofMillis(timeoutMs), healthy, unhealthy);
+        }
+
+        private TimeoutConfig timeouts(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("timeouts");
+            ObjectNode t = node == null || node.isNull() ? MAPPER.createObjectNode() : object(node, "timeouts");
+            Fields.checkKnown(source, t, "timeouts", Set.of("connectMs", "readMs"));
+            int connectMs = integer(t, "timeouts", "connectMs", 2_000, 1, 600_000);
+            int readMs = integer(t, "timeouts", "readMs", 30_000, 1, 3_600_000);
+            return new TimeoutConfig(Duration.ofMillis(connectMs), Duration.ofMillis(readMs));
+        }
+
+        // --- typed field access; each names the field's full path in its message ---
+
+        private ObjectNode object(JsonNode node, String path) throws ConfigException {
+            if (!node.isObject()) {
+                throw new ConfigException(source + ": " + (path.isEmpty() ? "the top level" : path)
+                        + " must be a JSON object, not " + kind(node));
+            }
+            return (ObjectNode) node;
+        }
+
+        private int port(ObjectNode obj, String field, Integer fallback) throws ConfigException {
+            if (fallback == null && !obj.hasNonNull(field)) {
+                throw problem(field, "missing; give the port to listen on, e.g. \"" + field + "\": 8080");
+            }
+            return integer(obj, "", field, fallback == null ? 0 : fallback, 0, 65_535);
+        }
+
+        private int integer(ObjectNode obj, String field, int fallback, int min, int max) throws ConfigException {
+            return integer(obj, "", field, fallback, min, max);
+        }
+
+        private int integer(ObjectNode obj, String parent, String field, int fallback, int min, int max)
+                throws ConfigException {
+            JsonNode node = obj.get(field);
+            if (node == null || node.isNull()) {
+                return fallback;
+            }
+            String path = join(parent, field);
+            if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+                throw problem(path, "must be a whole number between " + min + " and " + max + ", not " + node);
+            }
+            int value = node.intValue();
+            if (value < min || value > max) {
+                throw problem(path, value + " is out of range; use " + min + " to " + max);
+            }
+            return value;
+        }
+
+        private String string(ObjectNode obj, String field, String fallback) throws ConfigException {
+            return string(obj, "", field, fallback);
+        }
+
+        private String string(ObjectNode obj, String parent, String field, String fallback) throws ConfigException {
+            JsonNode node = obj.get(field);
+            if (node == null || node.isNull()) {
+                return fallback;
+            }
+            if (!node.isTextual()) {
+                throw problem(join(parent, field), "must be a string, not " + kind(node));
+            }
+            return node.textValue();
+        }
+
+        private boolean bool(ObjectNode obj, String parent, String field, boolean fallback) throws ConfigException {
+            JsonNode node = obj.get(field);
+            if (node == null || node.isNull()) {
+                return fallback;
+            }
+            if (!node.isBoolean()) {
+                throw problem(join(parent, field), "must be true or false, not " + node);
+            }
+            return node.booleanValue();
+        }
+
+        private ConfigException problem(String path, String message) {
+            return new ConfigException(source + ": " + path + " " + message);
+        }
+
+        private static String join(String parent, String field) {
+            return parent.isEmpty() ? field : parent + "." + field;
+        }
+
+        private static String kind(JsonNode node) {
+            return switch (node.getNodeType()) {
+                case ARRAY -> "a list";
+                case OBJECT -> "an object";
+                case STRING -> "a string";
+                case NUMBER -> "a number";
+                case BOOLEAN -> "a boolean";
+                default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
+            };
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.lb.balancer.proxy;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import okhttp3.Request;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Turns the client's request into the one sent to a backend. */
+final class RequestTranslation {
+    private RequestTranslation() {
+    }
+
+    /**
+     * Path and query exactly as the client sent them. For a request in absolute form
+     * ({@code GET http://other/ HTTP/1.1}) only the path and query are kept: the backend is always one of
+     * ours, never the host the client named.
+     */
+    static String pathAndQuery(HttpExchange exchange) {
+        URI uri = exchange.getRequestURI();
+        String path = uri.getRawPath();
+        if (path == null || path.isEmpty()) {
+            path = "/";
+        }
+        String query = uri.getRawQuery();
+        return query == null ? path : path + "?" + query;
+    }
+
+    /** A builder with the forwarded headers set; URL, method and body are added per attempt. */
+    static Request.Builder toBackendRequest(HttpExchange exchange) {
+        Headers in = exchange.getRequestHeaders();
+        Set<String> hopByHop = HopByHop.namesFor(in.get("Connection"));
+        okhttp3.Headers.Builder out = new okhttp3.Headers.Builder();
+        for (Map.Entry<String, List<String>> header : in.entrySet()) {
+            String name = header.getKey();
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (hopByHop.contains(lower) || lower.equals("expect") || lower.equals("content-length")) {
+                // Expect was answered by this server already; Content-Length is set from the body.
+                continue;
+            }
+            for (String value : header.getValue()) {
+                out.addUnsafeNonAscii(name, value);
+            }
+        }
+        addForwardingHeaders(exchange, in, out);
+        return new Request.Builder()
+                .headers(out.build())
+                .tag(WireHeaders.ClientHeaders.class, new WireHeaders.ClientHeaders(
+                        in.containsKey("User-Agent"), in.containsKey("Accept-Encoding")));
+    }
+
+    /** X-Forwarded-For (appended to), X-Forwarded-Proto and X-Forwarded-Host, as nginx and HAProxy set them. */
+    private static void addForwardingHeaders(HttpExchange exchange, Headers in, okhttp3.Headers.Builder out) {
+        InetSocketAddress remote = exchange.getRemoteAddress();
+        String client = remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
+        List<String> previous = in.get("X-Forwarded-For");
+        out.removeAll("X-Forwarded-For");
+        out.add("X-Forwarded-For", previous == null || previous.isEmpty()
+                ? client : String.join(", ", previous) + ", " + client);
+        out.set("X-Forwarded-Proto", exchange instanceof com.sun.net.httpserver.HttpsExchange ? "https" : "http");
+        String host = in.getFirst("Host");
+        if (host != null) {
+            out.set("X-Forwarded-Host", host);
+        }
+    }
+
+    /** The client's body as a stream, or null when the request has none. */
+    static StreamingRequestBody body(HttpExchange exchange) {
+        Headers in = exchange.getRequestHeaders();
+        if (in.containsKey("Transfer-Encoding")) {
+            return new StreamingRequestBody(exchange.getRequestBody(), -1);
+        }
+        String length = in.getFirst("Content-Length");
+        if (length == null) {
+            return null;
+        }
+        long contentLength = Long.parseLong(length.trim());
+        return contentLength > 0 ? new StreamingRequestBody(exchange.getRequestBody(), contentLength) : null;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.lb.balancer.proxy;
+
+import com.sun.net.httpserver.Headers;
+import okhttp3.Response;
+
+import java.util.Locale;
+import java.util.Set;
+
+/** Turns a backend's response head into the one sent to the client. */
+final class ResponseTranslation {
+    /** {@code sendResponseHeaders} length meaning "no body at all". */
+    static final long NO_BODY = -1;
+    /** {@code sendResponseHeaders} length meaning "length unknown: chunked". */
+    static final long CHUNKED = 0;
+
+    private ResponseTranslation() {
+    }
+
+    static void copyHeaders(Response response, Headers out) {
+        Set<String> hopByHop = HopByHop.namesFor(response.headers("Connection"));
+        okhttp3.Headers in = response.headers();
+        for (int i = 0; i < in.size(); i++) {
+            String name = in.name(i);
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (hopByHop.contains(lower) || lower.equals("content-length")) {
+                continue;
+            }
+            out.add(name, in.value(i));
+        }
+    }
+
+    /**
+     * The length to announce, in {@code HttpServer}'s terms, and the Content-Length header where the
+     * server will not write it itself. HEAD and 304 answers keep the backend's Content-Length but carry no
+     * body; 1xx and 204 have neither (RFC 9110 section 8.6).
+     */
+    static long responseLength(String method, Response response, Headers out) {
+        int code = response.code();
+        String backendLength = response.header("Content-Length");
+        if (method.equals("HEAD") || code == 304) {
+            if (backendLength != null) {
+                out.set("Content-Length", backendLength);
+            }
+            return NO_BODY;
+        }
+        if (code == 204 || code < 200) {
+            return NO_BODY;
+        }
+        if (backendLength == null) {
+            return CHUNKED;
+        }
+        long length = Long.parseLong(backendLength.trim());
+        return length == 0 ? NO_BODY : length;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.lb.balancer.proxy;
+
+import okhttp3.MediaType;
+import okhttp3.RequestBody;
+import okio.BufferedSink;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Streams the client's request body to the backend as OkHttp writes the request, in fixed-size chunks:
+ * a body of any size passes with constant memory. One-shot, since the client's bytes can be read once;
+ * {@link #started()} tells whether any was consumed, which decides whether a retry is still possible.
+ */
+final class StreamingRequestBody extends RequestBody {
+    private static final int CHUNK = 64 * 1024;
+
+    private final InputStream in;
+    private final long contentLength;
+    private volatile boolean started;
+
+    StreamingRequestBody(InputStream in, long contentLength) {
+        this.in = in;
+        this.contentLength = contentLength;
+    }
+
+    @Override
+    public MediaType contentType() {
+        // The client's Content-Type header is forwarded as is; returning one here would add a second.
+        return null;
+    }
+
+    @Override
+    public long contentLength() {
+        return contentLength;
+    }
+
+    @Override
+    public boolean isOneShot() {
+        return true;
+    }
+
+    boolean started() {
+        return started;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+        started = true;
+        byte[] buffer = new byte[CHUNK];
+        while (true) {
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException e) {
+                throw new ClientReadException(e);
+            }
+            if (n < 0) {
+                return;
+            }
+            sink.write(buffer, 0, n);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.lb.balancer.select;
+
+import dev.lb.balancer.backend.Backend;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Weighted least-connections: the candidate with the fewest requests in flight per unit of weight.
+ * Ties are broken by scanning from a rotating start, so equal backends share the work instead of the
+ * first one in the list taking it all.
+ */
+public final class LeastConnections implements SelectionStrategy {
+    private final AtomicInteger start = new AtomicInteger();
+
+    @Override
+    public Optional<Backend> select(List<Backend> candidates) {
+        int n = candidates.size();
+        if (n == 0) {
+            return Optional.empty();
+        }
+        int offset = Math.floorMod(start.getAndIncrement(), n);
+        Backend best = null;
+        for (int i = 0; i < n; i++) {
+            Backend candidate = candidates.get((offset + i) % n);
+            if (best == null || lighter(candidate, best)) {
+                best = candidate;
+            }
+        }
+        return Optional.of(best);
+    }
+
+    /** a.inFlight / a.weight < b.inFlight / b.weight, without division. */
+    private static boolean lighter(Backend a, Backend b) {
+        return (long) a.inFlight() * b.weight() < (long) b.inFlight() * a.weight();
+    }
+
+    @Override
+    public String name() {
+        return "least-connections";
+    }
+}

@@ -1,0 +1,50 @@
+package dev.lb.balancer.server;
+
+import dev.lb.balancer.config.ExecutorKind;
+import dev.lb.balancer.util.NamedThreadFactory;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Creates the executor that runs client requests. Virtual threads are looked up at run time, as Jetty 12
+ * does, so the same Java 17 jar uses them on a 21+ JVM and falls back to a platform pool elsewhere.
+ */
+public final class WorkerExecutors {
+    private WorkerExecutors() {
+    }
+
+    /** What was created, for the start-up log line. */
+    public record Created(ExecutorService executor, String description) {
+    }
+
+    public static Created create(ExecutorKind kind, int platformThreads) {
+        if (kind != ExecutorKind.PLATFORM) {
+            ExecutorService virtual = virtualThreadPerTask("proxy-vt-");
+            if (virtual != null) {
+                return new Created(virtual, "virtual threads");
+            }
+            if (kind == ExecutorKind.VIRTUAL) {
+                throw new IllegalStateException("\"executor\": \"virtual\" needs Java 21 or newer; this is Java "
+                        + Runtime.version().feature() + " (use \"auto\" or \"platform\", or run a newer JDK)");
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(platformThreads, new NamedThreadFactory("proxy-worker", true));
+        return new Created(pool, platformThreads + " platform threads");
+    }
+
+    /** {@code Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory())}, or null before Java 21. */
+    static ExecutorService virtualThreadPerTask(String prefix) {
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            Class<?> builderType = Class.forName("java.lang.Thread$Builder");
+            builder = builderType.getMethod("name", String.class, long.class).invoke(builder, prefix, 1L);
+            ThreadFactory factory = (ThreadFactory) builderType.getMethod("factory").invoke(builder);
+            return (ExecutorService) Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class)
+                    .invoke(null, factory);
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+}
