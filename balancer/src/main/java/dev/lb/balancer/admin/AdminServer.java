@@ -11,8 +11,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,16 +78,21 @@ public final class AdminServer implements AutoCloseable {
 
     private static String bindProblem(String host, int port, IOException e) {
         String where = "cannot listen for the admin API on " + host + ":" + port;
+        // Netty's native transport reports a busy port with its own exception type, so look at the text.
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BindException) {
-                String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-                if (message.contains("in use")) {
-                    return where + ": port already in use (stop the other process or change \"adminPort\" in the config)";
-                }
-                return where + ": " + t.getMessage() + " (check \"adminHost\" and \"adminPort\" in the config)";
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (message.contains("in use")) {
+                return where + ": port already in use (stop the other process or change \"adminPort\" in the config)";
+            }
+            if (message.contains("assign requested address") || t instanceof UnresolvedAddressException) {
+                return where + ": no such local address (change \"adminHost\" in the config)";
             }
         }
-        return where + ": " + e.getMessage() + " (check \"adminHost\" and \"adminPort\" in the config)";
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return where + ": " + root.getMessage() + " (check \"adminHost\" and \"adminPort\" in the config)";
     }
 
     /** The bound port; differs from the config's when that was 0. */

@@ -66,6 +66,7 @@ class AdminServerTest {
             StartupException e = assertThrows(StartupException.class, balancer::start);
 
             assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+            assertTrue(e.getMessage().contains("port already in use"), e.getMessage());
             assertTrue(e.getMessage().contains("\"adminPort\""), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
             balancer.close(); // nothing was left running, so closing is a no-op
