@@ -58,6 +58,7 @@ public final class AdminServer implements AutoCloseable {
                 .addService(service)
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(legacyReflection())
                 // lbctl watch pings to notice a vanished balancer; allow it more often than the default.
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .build();
@@ -74,6 +75,15 @@ public final class AdminServer implements AutoCloseable {
         health.setStatus(AdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         LOG.log(System.Logger.Level.INFO, "admin API listening on {0}:{1,number,#}", host, admin.port());
         return admin;
+    }
+
+    /**
+     * Reflection v1alpha as well: grpcurl before 1.8.8 and other older tools only speak that version,
+     * and serving both costs nothing.
+     */
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService legacyReflection() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     }
 
     private static String bindProblem(String host, int port, IOException e) {

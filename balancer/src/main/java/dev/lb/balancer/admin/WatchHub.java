@@ -62,6 +62,10 @@ public final class WatchHub implements BackendListener, AutoCloseable {
             return;
         }
         watchers.put(watcher, ticker);
+        if (watcher.closed()) {
+            release(watcher); // cancelled before it was registered; do not keep it
+            return;
+        }
         LOG.log(System.Logger.Level.DEBUG, "watcher {0} opened (stats every {1} ms)", watcher.id(), statsInterval.toMillis());
         watcher.schedule();
     }

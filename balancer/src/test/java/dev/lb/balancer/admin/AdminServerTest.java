@@ -50,6 +50,8 @@ class AdminServerTest {
                 List<String> services = listServices(channel);
                 assertTrue(services.contains("lb.admin.v1.AdminService"), services.toString());
                 assertTrue(services.contains("grpc.health.v1.Health"), services.toString());
+                assertTrue(services.contains("grpc.reflection.v1.ServerReflection"), services.toString());
+                assertTrue(services.contains("grpc.reflection.v1alpha.ServerReflection"), services.toString());
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
