@@ -26,11 +26,22 @@ final class RpcErrors {
                     + why(e, deadline) + " (is the balancer running? point --target or " + TargetOptions.ENV
                     + " at its adminPort)");
         }
+        if (notGrpc(e)) {
+            return new CliFailure(ExitCodes.UNREACHABLE, target + " does not speak gRPC (is it the balancer's proxy"
+                    + " port rather than its adminPort, default 9090?)");
+        }
         if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
             return new CliFailure(ExitCodes.FAILED, target + " does not serve lb.admin.v1 (is it the balancer's"
                     + " adminPort rather than its proxy port?)");
         }
         return new CliFailure(ExitCodes.FAILED, "the balancer at " + target + " refused: " + describe(e.getStatus()));
+    }
+
+    /** An HTTP/1.1 server (such as the proxy port) answered instead of a gRPC one. */
+    private static boolean notGrpc(StatusRuntimeException e) {
+        String description = String.valueOf(e.getStatus().getDescription());
+        return e.getStatus().getCode() == Status.Code.INTERNAL
+                && (description.contains("http2 exception") || description.contains("HTTP status code"));
     }
 
     /** A short reason: "connection refused", "no answer within 5 s", the server's description. */

@@ -136,6 +136,17 @@ class LbctlTest {
     }
 
     @Test
+    void aTargetThatIsNotGrpcIsNamedAsSuch() throws Exception {
+        Balancer balancer = balancer(1, 0);
+
+        Run run = run("status", "--target", "127.0.0.1:" + balancer.port()); // the proxy port, HTTP/1.1
+
+        assertEquals(ExitCodes.UNREACHABLE, run.exit, run.err);
+        assertEquals("lbctl: 127.0.0.1:" + balancer.port() + " does not speak gRPC (is it the balancer's proxy port"
+                + " rather than its adminPort, default 9090?)", run.err.strip());
+    }
+
+    @Test
     void watchPrintsTheSnapshotThenALineWhenABackendDies() throws Exception {
         Balancer balancer = balancer(2, 0);
         BackendServer victim = backends.get(1);
