@@ -33,13 +33,13 @@ final class Formats {
         return CLOCK.format(instant);
     }
 
-    /** "UP", "DOWN", or the number of a state this lbctl does not know yet. */
+    /** "UP", "DOWN", or "UNKNOWN" for a state newer than this lbctl. */
     static String state(HealthState state) {
         return switch (state) {
             case HEALTH_STATE_UP -> "UP";
             case HEALTH_STATE_DOWN -> "DOWN";
             case HEALTH_STATE_UNSPECIFIED -> "?";
-            case UNRECOGNIZED -> "STATE_" + state.ordinal();
+            case UNRECOGNIZED -> "UNKNOWN";
         };
     }
 
