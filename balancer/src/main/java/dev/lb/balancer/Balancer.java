@@ -93,6 +93,7 @@ public final class Balancer implements AutoCloseable {
         workers = created.executor();
         server.setExecutor(workers);
         server.createContext("/", new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries()));
+        server.start();
         startedAt = clock.instant();
         try {
             admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
@@ -103,7 +104,6 @@ public final class Balancer implements AutoCloseable {
             workers.shutdownNow();
             throw e;
         }
-        server.start();
         healthChecker.start();
         LOG.log(System.Logger.Level.INFO, "listening on {0}:{1,number,#} ({2}, {3}); backends: {4}",
                 config.host(), port(), strategy.name(), created.description(),
