@@ -1,6 +1,9 @@
 package dev.lb.balancer;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lb.balancer.admin.AdminServer;
+import dev.lb.balancer.admin.BalancerFacts;
+import dev.lb.balancer.admin.StatusReader;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthEvent;
@@ -47,6 +50,7 @@ public final class Balancer implements AutoCloseable {
     private HttpServer server;
     private ExecutorService workers;
     private Instant startedAt;
+    private AdminServer admin;
 
     public Balancer(BalancerConfig config) {
         this(config, Clock.systemUTC());
@@ -91,6 +95,15 @@ public final class Balancer implements AutoCloseable {
         server.createContext("/", new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries()));
         server.start();
         startedAt = clock.instant();
+        try {
+            admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
+                    new StatusReader(pool, facts(), clock));
+        } catch (StartupException e) {
+            server.stop(0);
+            server = null;
+            workers.shutdownNow();
+            throw e;
+        }
         healthChecker.start();
         LOG.log(System.Logger.Level.INFO, "listening on {0}:{1,number,#} ({2}, {3}); backends: {4}",
                 config.host(), port(), strategy.name(), created.description(),
@@ -101,6 +114,22 @@ public final class Balancer implements AutoCloseable {
     /** The port the proxy listens on; differs from the config's when that was 0. */
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** The gRPC admin server, running between {@link #start()} and {@link #stop(Duration)}. */
+    public AdminServer admin() {
+        return admin;
+    }
+
+    /** The port the admin API listens on; differs from the config's when that was 0. */
+    public int adminPort() {
+        return admin.port();
+    }
+
+    private BalancerFacts facts() {
+        String version = Balancer.class.getPackage().getImplementationVersion();
+        return new BalancerFacts(config.host() + ":" + port(), config.algorithm().configName(), startedAt,
+                config.healthCheck().interval(), version == null ? "dev" : version);
     }
 
     public BalancerConfig config() {
@@ -134,6 +163,8 @@ public final class Balancer implements AutoCloseable {
         // HttpServer.stop waits for exchanges in flight, in whole seconds.
         server.stop((int) Math.ceil(drain.toMillis() / 1000.0));
         server = null;
+        admin.close();
+        admin = null;
         healthChecker.close();
         workers.shutdown();
         try {

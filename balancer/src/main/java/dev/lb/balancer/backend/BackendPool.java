@@ -59,8 +59,8 @@ public final class BackendPool {
             HealthState next = policy.next(backend.health(), first,
                     backend.consecutiveSuccesses(), backend.consecutiveFailures());
             event = transition(backend, next, result.detail());
+            publish(event);
         }
-        publish(event);
     }
 
     /**
@@ -73,8 +73,8 @@ public final class BackendPool {
         synchronized (stateLock) {
             backend.recordUnreachable(reason);
             event = transition(backend, HealthState.DOWN, reason + " (seen by a request)");
+            publish(event);
         }
-        publish(event);
     }
 
     private HealthEvent transition(Backend backend, HealthState next, String reason) {
@@ -89,6 +89,11 @@ public final class BackendPool {
         return event;
     }
 
+    /**
+     * Called under the state lock, so listeners see changes in the order they were decided: a watcher
+     * that applies events one by one ends at the pool's real state. Listeners never block, so holding the
+     * lock here costs little.
+     */
     private void publish(HealthEvent event) {
         if (event == null) {
             return;

@@ -1,0 +1,90 @@
+package dev.lb.cli;
+
+import dev.lb.admin.v1.BackendStatus;
+import dev.lb.admin.v1.BalancerStatus;
+import dev.lb.admin.v1.GetStatusResponse;
+import dev.lb.admin.v1.HealthCheck;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The {@code lbctl status} table: one aligned row per backend and a summary line. */
+final class StatusTable {
+    private StatusTable() {
+    }
+
+    static void print(GetStatusResponse status, PrintWriter out) {
+        Instant now = serverNow(status.getBalancer());
+        boolean named = status.getBackendsList().stream().anyMatch(b -> !b.getName().equals(b.getUrl()));
+        List<String[]> rows = new ArrayList<>();
+        rows.add(named
+                ? new String[]{"BACKEND", "URL", "STATE", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"}
+                : new String[]{"BACKEND", "STATE", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"});
+        for (BackendStatus b : status.getBackendsList()) {
+            List<String> row = new ArrayList<>();
+            row.add(b.getName());
+            if (named) {
+                row.add(b.getUrl());
+            }
+            row.add(Formats.state(b.getHealth()));
+            row.add(Integer.toUnsignedString(b.getInFlight()));
+            row.add(Long.toUnsignedString(b.getTotalRequests()));
+            row.add(Long.toUnsignedString(b.getTotalFailures()));
+            row.add(lastCheck(b, now));
+            rows.add(row.toArray(String[]::new));
+        }
+        int numericFrom = named ? 3 : 2;
+        printAligned(rows, numericFrom, numericFrom + 2, out);
+        out.println(summary(status.getBalancer()));
+    }
+
+    /** "3 backends, 2 up; 4 in flight, 1520 requests, 2 failures; least-connections on 0.0.0.0:8080, up 2h 3m" */
+    static String summary(BalancerStatus b) {
+        return b.getBackendsTotal() + " backend" + (b.getBackendsTotal() == 1 ? "" : "s") + ", " + b.getBackendsUp() + " up; "
+                + Integer.toUnsignedString(b.getInFlight()) + " in flight, "
+                + Long.toUnsignedString(b.getTotalRequests()) + " requests, "
+                + Long.toUnsignedString(b.getTotalFailures()) + " failures; "
+                + b.getAlgorithm() + " on " + b.getListenAddress() + ", up " + Formats.age(Formats.duration(b.getUptime()));
+    }
+
+    /** The balancer's clock at the time of the answer, so ages do not depend on this machine's clock. */
+    static Instant serverNow(BalancerStatus b) {
+        return Formats.instant(b.getStartedAt()).plus(Formats.duration(b.getUptime()));
+    }
+
+    static String lastCheck(BackendStatus b, Instant now) {
+        if (!b.hasLastCheck()) {
+            return "never";
+        }
+        HealthCheck check = b.getLastCheck();
+        return Formats.age(java.time.Duration.between(Formats.instant(check.getTime()), now)) + " ago, "
+                + check.getDetail() + ", " + Formats.millis(Formats.duration(check.getLatency()));
+    }
+
+    /** Pads columns to their widest cell; columns in [rightFrom, rightTo] are numbers, right-aligned. */
+    private static void printAligned(List<String[]> rows, int rightFrom, int rightTo, PrintWriter out) {
+        int columns = rows.get(0).length;
+        int[] width = new int[columns];
+        for (String[] row : rows) {
+            for (int c = 0; c < columns; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < columns; c++) {
+                boolean last = c == columns - 1;
+                boolean right = c >= rightFrom && c <= rightTo;
+                String cell = row[c];
+                String pad = " ".repeat(width[c] - cell.length());
+                line.append(right ? pad + cell : last ? cell : cell + pad);
+                if (!last) {
+                    line.append("  ");
+                }
+            }
+            out.println(line);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.lb.cli;
+
+import dev.lb.admin.v1.BackendStatus;
+import dev.lb.admin.v1.GetStatusResponse;
+import dev.lb.admin.v1.HealthEvent;
+import dev.lb.admin.v1.HealthState;
+import dev.lb.admin.v1.Snapshot;
+import dev.lb.admin.v1.SnapshotReason;
+import dev.lb.admin.v1.StatsUpdate;
+import dev.lb.admin.v1.WatchEvent;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+
+/** Prints Watch events: one readable, timestamped line each, or one JSON object per line. */
+abstract class WatchPrinter {
+    protected final PrintWriter out;
+
+    WatchPrinter(PrintWriter out) {
+        this.out = out;
+    }
+
+    static WatchPrinter forMode(boolean json, PrintWriter out) {
+        return json ? new Json(out) : new Human(out);
+    }
+
+    final void print(WatchEvent event) {
+        write(event);
+        out.flush();
+    }
+
+    abstract void write(WatchEvent event);
+
+    /** {@code --json}: the event exactly as the API sends it, on one line. */
+    static final class Json extends WatchPrinter {
+        Json(PrintWriter out) {
+            super(out);
+        }
+
+        @Override
+        void write(WatchEvent event) {
+            out.println(Formats.jsonLine(event));
+        }
+    }
+
+    /** For people: "12:01:03 DOWN http://localhost:8002 (connection refused)". */
+    static final class Human extends WatchPrinter {
+        private StatsUpdate previous;
+
+        Human(PrintWriter out) {
+            super(out);
+        }
+
+        @Override
+        void write(WatchEvent event) {
+            switch (event.getEventCase()) {
+                case SNAPSHOT -> snapshot(event.getSnapshot());
+                case HEALTH -> out.println(health(event.getHealth()));
+                case STATS -> stats(event.getStats());
+                default -> { } // a kind of event newer than this lbctl; the JSON mode shows it
+            }
+        }
+
+        private void snapshot(Snapshot snapshot) {
+            GetStatusResponse status = snapshot.getStatus();
+            Instant now = StatusTable.serverNow(status.getBalancer());
+            String time = Formats.clock(now);
+            String what = snapshot.getReason() == SnapshotReason.SNAPSHOT_REASON_RESYNC
+                    ? "fell behind, fresh snapshot: " : "";
+            out.println(time + " " + what + StatusTable.summary(status.getBalancer()));
+            for (BackendStatus b : status.getBackendsList()) {
+                String reason = b.getHealth() == HealthState.HEALTH_STATE_UP || b.getLastError().isEmpty()
+                        ? "" : " (" + b.getLastError() + ")";
+                out.println(time + " " + state(b.getHealth()) + " " + display(b.getName(), b.getUrl()) + reason);
+            }
+            previous = null;
+        }
+
+        static String health(HealthEvent e) {
+            return Formats.clock(Formats.instant(e.getTime())) + " " + state(e.getNewState()) + " "
+                    + display(e.getBackend(), e.getUrl()) + " (" + e.getReason() + ")";
+        }
+
+        private void stats(StatsUpdate s) {
+            StringBuilder line = new StringBuilder()
+                    .append(Formats.clock(Formats.instant(s.getTime())))
+                    .append(" stats up ").append(s.getBackendsUp()).append('/').append(s.getBackendsTotal())
+                    .append(", in-flight ").append(Integer.toUnsignedString(s.getInFlight()))
+                    .append(", requests ").append(Long.toUnsignedString(s.getTotalRequests()));
+            Duration elapsed = previous == null ? Duration.ZERO
+                    : Duration.between(Formats.instant(previous.getTime()), Formats.instant(s.getTime()));
+            if (!elapsed.isZero() && !elapsed.isNegative()) {
+                double seconds = elapsed.toNanos() / 1e9;
+                line.append(String.format(" (%.1f/s)", (s.getTotalRequests() - previous.getTotalRequests()) / seconds));
+            }
+            line.append(", failures ").append(Long.toUnsignedString(s.getTotalFailures()));
+            if (!elapsed.isZero() && !elapsed.isNegative() && s.getTotalFailures() != previous.getTotalFailures()) {
+                line.append(" (+").append(s.getTotalFailures() - previous.getTotalFailures()).append(')');
+            }
+            out.println(line);
+            previous = s;
+        }
+
+        /** Padded so that URLs line up under each other. */
+        private static String state(HealthState state) {
+            return String.format("%-4s", Formats.state(state));
+        }
+
+        private static String display(String name, String url) {
+            return name.equals(url) ? url : name + " " + url;
+        }
+    }
+}

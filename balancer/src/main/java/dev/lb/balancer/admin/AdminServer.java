@@ -1,0 +1,138 @@
+package dev.lb.balancer.admin;
+
+import dev.lb.admin.v1.AdminServiceGrpc;
+import dev.lb.balancer.StartupException;
+import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.util.NamedThreadFactory;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC management plane of one balancer: {@link AdminService}, the standard
+ * {@code grpc.health.v1.Health} service and server reflection, on the admin address. Owns the watch
+ * hub, its pool listener and the {@code admin-grpc-N} threads.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
+
+    private final BackendPool pool;
+    private final WatchHub hub;
+    private final AdminService service;
+    private final HealthStatusManager health;
+    private final ExecutorService executor;
+    private final Server server;
+
+    private AdminServer(BackendPool pool, WatchHub hub, AdminService service, ExecutorService executor, Server server,
+                        HealthStatusManager health) {
+        this.pool = pool;
+        this.health = health;
+        this.hub = hub;
+        this.service = service;
+        this.executor = executor;
+        this.server = server;
+    }
+
+    /**
+     * Binds {@code host:port} (0 for any free port) and starts serving.
+     *
+     * @throws StartupException when the address cannot be bound; nothing is left running
+     */
+    public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader) throws StartupException {
+        WatchHub hub = new WatchHub(reader, WatchHub.DEFAULT_BUFFER);
+        AdminService service = new AdminService(reader, hub);
+        ExecutorService executor = Executors.newFixedThreadPool(2, new NamedThreadFactory("admin-grpc", true));
+        HealthStatusManager health = new HealthStatusManager();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                .executor(executor)
+                .addService(service)
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(legacyReflection())
+                // lbctl watch pings to notice a vanished balancer; allow it more often than the default.
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            hub.close();
+            executor.shutdownNow();
+            throw new StartupException(bindProblem(host, port, e));
+        }
+        AdminServer admin = new AdminServer(pool, hub, service, executor, server, health);
+        pool.addListener(hub);
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(AdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        LOG.log(System.Logger.Level.INFO, "admin API listening on {0}:{1,number,#}", host, admin.port());
+        return admin;
+    }
+
+    /**
+     * Reflection v1alpha as well: grpcurl before 1.8.8 and other older tools only speak that version,
+     * and serving both costs nothing.
+     */
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService legacyReflection() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+    }
+
+    private static String bindProblem(String host, int port, IOException e) {
+        String where = "cannot listen for the admin API on " + host + ":" + port;
+        // Netty's native transport reports a busy port with its own exception type, so look at the text.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (message.contains("in use")) {
+                return where + ": port already in use (stop the other process or change \"adminPort\" in the config)";
+            }
+            if (message.contains("assign requested address") || t instanceof UnresolvedAddressException) {
+                return where + ": no such local address (change \"adminHost\" in the config)";
+            }
+        }
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return where + ": " + root.getMessage() + " (check \"adminHost\" and \"adminPort\" in the config)";
+    }
+
+    /** The bound port; differs from the config's when that was 0. */
+    public int port() {
+        return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+    }
+
+    public WatchHub hub() {
+        return hub;
+    }
+
+    public AdminService service() {
+        return service;
+    }
+
+    /** Ends open watches, then stops serving and releases the threads. */
+    @Override
+    public void close() {
+        pool.removeListener(hub);
+        health.enterTerminalState();
+        hub.close();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow().awaitTermination(1, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        executor.shutdownNow();
+    }
+}

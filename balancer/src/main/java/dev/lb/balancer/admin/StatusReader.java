@@ -1,0 +1,124 @@
+package dev.lb.balancer.admin;
+
+import dev.lb.admin.v1.BackendStats;
+import dev.lb.admin.v1.BackendStatus;
+import dev.lb.admin.v1.BalancerStatus;
+import dev.lb.admin.v1.GetStatusResponse;
+import dev.lb.admin.v1.HealthCheck;
+import dev.lb.admin.v1.StatsUpdate;
+import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.backend.CheckResult;
+import dev.lb.balancer.backend.HealthState;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads the live pool into admin API messages. Only reads lock-free counters and snapshots, so it is
+ * safe from any thread and never holds up a request.
+ */
+public final class StatusReader {
+    private final BackendPool pool;
+    private final BalancerFacts facts;
+    private final Clock clock;
+
+    public StatusReader(BackendPool pool, BalancerFacts facts, Clock clock) {
+        this.pool = pool;
+        this.facts = facts;
+        this.clock = clock;
+    }
+
+    /** The balancer and every backend. */
+    public GetStatusResponse status() {
+        List<Backend> backends = pool.all();
+        GetStatusResponse.Builder response = GetStatusResponse.newBuilder().setBalancer(balancer(backends));
+        backends.forEach(b -> response.addBackends(backend(b)));
+        return response.build();
+    }
+
+    /** The balancer and one backend, found by name or URL. */
+    public Optional<GetStatusResponse> status(String nameOrUrl) {
+        return pool.find(nameOrUrl).map(b -> GetStatusResponse.newBuilder()
+                .setBalancer(balancer(pool.all()))
+                .addBackends(backend(b))
+                .build());
+    }
+
+    /** The counters only, for periodic watch updates. */
+    public StatsUpdate stats() {
+        StatsUpdate.Builder stats = StatsUpdate.newBuilder().setTime(ProtoValues.timestamp(clock.instant()));
+        long requests = 0;
+        long failures = 0;
+        int inFlight = 0;
+        int up = 0;
+        for (Backend b : pool.all()) {
+            BackendStats one = BackendStats.newBuilder()
+                    .setName(b.name())
+                    .setUrl(b.url().toString())
+                    .setHealth(ProtoValues.state(b.health()))
+                    .setInFlight(b.inFlight())
+                    .setTotalRequests(b.totalRequests())
+                    .setTotalFailures(b.totalFailures())
+                    .build();
+            stats.addBackends(one);
+            requests += one.getTotalRequests();
+            failures += one.getTotalFailures();
+            inFlight += one.getInFlight();
+            up += b.health() == HealthState.UP ? 1 : 0;
+        }
+        return stats.setTotalRequests(requests).setTotalFailures(failures).setInFlight(inFlight)
+                .setBackendsUp(up).setBackendsTotal(pool.all().size()).build();
+    }
+
+    private BalancerStatus balancer(List<Backend> backends) {
+        Instant now = clock.instant();
+        BalancerStatus.Builder balancer = BalancerStatus.newBuilder()
+                .setListenAddress(facts.listenAddress())
+                .setAlgorithm(facts.algorithm())
+                .setStartedAt(ProtoValues.timestamp(facts.startedAt()))
+                .setUptime(ProtoValues.duration(Duration.between(facts.startedAt(), now)))
+                .setHealthCheckInterval(ProtoValues.duration(facts.healthCheckInterval()))
+                .setVersion(facts.version())
+                .setBackendsTotal(backends.size());
+        long requests = 0;
+        long failures = 0;
+        int inFlight = 0;
+        int up = 0;
+        for (Backend b : backends) {
+            requests += b.totalRequests();
+            failures += b.totalFailures();
+            inFlight += b.inFlight();
+            up += b.health() == HealthState.UP ? 1 : 0;
+        }
+        return balancer.setTotalRequests(requests).setTotalFailures(failures).setInFlight(inFlight)
+                .setBackendsUp(up).build();
+    }
+
+    private static BackendStatus backend(Backend b) {
+        BackendStatus.Builder status = BackendStatus.newBuilder()
+                .setName(b.name())
+                .setUrl(b.url().toString())
+                .setHealth(ProtoValues.state(b.health()))
+                .setWeight(b.weight())
+                .setInFlight(b.inFlight())
+                .setTotalRequests(b.totalRequests())
+                .setTotalFailures(b.totalFailures())
+                .setLastError(b.lastError() == null ? "" : b.lastError())
+                .setConsecutiveSuccesses(b.consecutiveSuccesses())
+                .setConsecutiveFailures(b.consecutiveFailures());
+        CheckResult check = b.lastCheck();
+        if (check != null) {
+            status.setLastCheck(HealthCheck.newBuilder()
+                    .setTime(ProtoValues.timestamp(check.at()))
+                    .setLatency(ProtoValues.duration(check.latency()))
+                    .setPassed(check.healthy())
+                    .setDetail(check.detail()));
+        }
+        b.history().forEach(e -> status.addHistory(ProtoValues.event(e)));
+        return status.build();
+    }
+}
