@@ -46,15 +46,33 @@ final class RequestTranslation {
                 out.addUnsafeNonAscii(name, value);
             }
         }
-        addForwardingHeaders(exchange, in, out);
+        String host = hostFor(exchange);
+        if (host != null) {
+            out.set("Host", host);
+        }
+        addForwardingHeaders(exchange, host, out);
         return new Request.Builder()
                 .headers(out.build())
                 .tag(WireHeaders.ClientHeaders.class, new WireHeaders.ClientHeaders(
                         in.containsKey("User-Agent"), in.containsKey("Accept-Encoding")));
     }
 
+    /**
+     * The Host the backend sees: the client's, unchanged; for a request in absolute form, the target's
+     * authority, which RFC 9112 section 3.2.2 says replaces the Host header.
+     */
+    static String hostFor(HttpExchange exchange) {
+        URI target = exchange.getRequestURI();
+        if (target.getScheme() != null && target.getRawAuthority() != null) {
+            return target.getRawAuthority();
+        }
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        return host == null ? null : host.trim();
+    }
+
     /** X-Forwarded-For (appended to), X-Forwarded-Proto and X-Forwarded-Host, as nginx and HAProxy set them. */
-    private static void addForwardingHeaders(HttpExchange exchange, Headers in, okhttp3.Headers.Builder out) {
+    private static void addForwardingHeaders(HttpExchange exchange, String host, okhttp3.Headers.Builder out) {
+        Headers in = exchange.getRequestHeaders();
         InetSocketAddress remote = exchange.getRemoteAddress();
         String client = remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
         List<String> previous = in.get("X-Forwarded-For");
@@ -62,7 +80,6 @@ final class RequestTranslation {
         out.add("X-Forwarded-For", previous == null || previous.isEmpty()
                 ? client : String.join(", ", previous) + ", " + client);
         out.set("X-Forwarded-Proto", exchange instanceof com.sun.net.httpserver.HttpsExchange ? "https" : "http");
-        String host = in.getFirst("Host");
         if (host != null) {
             out.set("X-Forwarded-Host", host);
         }
@@ -78,7 +95,7 @@ final class RequestTranslation {
         if (length == null) {
             return null;
         }
-        long contentLength = Long.parseLong(length.trim());
+        long contentLength = ResponseTranslation.parseLength(length);
         return contentLength > 0 ? new StreamingRequestBody(exchange.getRequestBody(), contentLength) : null;
     }
 }
