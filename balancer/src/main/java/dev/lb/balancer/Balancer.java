@@ -171,7 +171,7 @@ public final class Balancer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!drained) {
+        if (!drained && !drain.isZero()) {
             LOG.log(System.Logger.Level.WARNING, "drain timeout of {0} ms reached; closing {1} requests still in flight",
                     drain.toMillis(), exchanges.inFlight());
         }
