@@ -74,8 +74,9 @@ public final class ProxyHandler implements HttpHandler {
         String method = exchange.getRequestMethod();
         List<Backend> tried = new ArrayList<>(2);
         boolean freshRetryUsed = false;
-        Backend backend = choose(tried);
+        Backend next = choose(tried);
         while (true) {
+            Backend backend = next;
             Attempt attempt = new Attempt();
             Request request = template
                     .url(backend.url() + RequestTranslation.pathAndQuery(exchange))
@@ -103,7 +104,7 @@ public final class ProxyHandler implements HttpHandler {
                         backend.recordFailure(reason);
                         pool.reportUnreachable(backend, reason);
                         tried.add(backend);
-                        backend = choose(tried);
+                        next = choose(tried);
                         freshRetryUsed = false;
                         continue;
                     }

@@ -21,7 +21,8 @@ public final class Balancers {
      */
     public static Balancer start(List<String> backendUrls, String extraJson) throws ConfigException, StartupException {
         String servers = backendUrls.stream().map(u -> "{\"url\": \"" + u + "\"}").collect(Collectors.joining(", "));
-        String json = "{\"host\": \"127.0.0.1\", \"port\": 0, \"adminPort\": 0, \"healthCheckInterval\": 3600, "
+        String interval = extraJson.contains("healthCheckInterval") ? "" : "\"healthCheckInterval\": 3600, ";
+        String json = "{\"host\": \"127.0.0.1\", \"port\": 0, \"adminPort\": 0, " + interval
                 + "\"servers\": [" + servers + "]" + (extraJson.isEmpty() ? "" : ", " + extraJson) + "}";
         return new Balancer(ConfigLoader.parse(json, "test-config")).start();
     }

@@ -62,6 +62,7 @@ public final class ScriptedBackend implements AutoCloseable {
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger closed = new AtomicInteger();
     private volatile Responder responder;
     private volatile int idleCloseMillis;
 
@@ -104,6 +105,11 @@ public final class ScriptedBackend implements AutoCloseable {
 
     public int connections() {
         return connections.get();
+    }
+
+    /** Connections this backend has finished with (closed by either side). */
+    public int closedConnections() {
+        return closed.get();
     }
 
     public void respondWith(Responder next) {
@@ -159,6 +165,8 @@ public final class ScriptedBackend implements AutoCloseable {
             }
         } catch (IOException e) {
             // the peer went away or a responder broke the connection on purpose
+        } finally {
+            closed.incrementAndGet();
         }
     }
 
