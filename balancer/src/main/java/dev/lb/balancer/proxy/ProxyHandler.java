@@ -235,6 +235,11 @@ public final class ProxyHandler implements HttpHandler {
                 }
                 try {
                     out.write(buffer, 0, n);
+                    if (in.available() == 0) {
+                        // The backend paused: pass on what it sent so far (streamed answers, server-sent
+                        // events) instead of holding it in the server's chunk buffer.
+                        out.flush();
+                    }
                 } catch (IOException e) {
                     // The client went away: stop the backend at once rather than draining its answer.
                     call.cancel();

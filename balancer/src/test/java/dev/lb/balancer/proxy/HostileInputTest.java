@@ -164,10 +164,16 @@ class HostileInputTest {
             assertEquals(414, client.read("GET").status());
         }
         try (RawHttp client = new RawHttp(balancer.port())) {
-            // Past the server's hard cap the connection is dropped without reading further.
+            // Past the server's hard cap, Java 17 drops the connection; Java 25 answers 431 first.
             client.send("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + "a".repeat(300_000) + "\r\n\r\n");
+            try {
+                int status = client.read("GET").status();
+                assertTrue(status == 431 || status == 400, "answered " + status);
+            } catch (java.io.EOFException dropped) {
+                // the Java 17 answer
+            }
             assertTrue(client.closedWithin(Duration.ofSeconds(10)));
-        } catch (IOException e) {
+        } catch (java.net.SocketException e) {
             // a reset while still sending is the same answer
         }
         assertEquals(List.of(), backend.requests());
