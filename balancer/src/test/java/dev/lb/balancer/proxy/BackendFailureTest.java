@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
-import static dev.lb.balancer.testing.Await.await;
+import static dev.lb.balancer.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,7 +32,7 @@ class BackendFailureTest {
              ScriptedBackend alive = new ScriptedBackend(ScriptedBackend.ok("alive"))) {
             Balancer balancer = Balancers.start(List.of(dead.url(), alive.url()), "\"algorithm\": \"round-robin\"");
             try (balancer) {
-                await(() -> balancer.pool().all().stream().allMatch(b -> b.lastCheck() != null), WAIT, "first checks");
+                until("first checks", WAIT, () -> balancer.pool().all().stream().allMatch(b -> b.lastCheck() != null));
                 dead.close();
                 for (int i = 0; i < 4; i++) {
                     RawResponse response = get(balancer, "POST", "/order");
@@ -61,11 +61,11 @@ class BackendFailureTest {
                     "\"algorithm\": \"round-robin\", \"healthCheckInterval\": 1, \"healthCheck\": {\"healthyThreshold\": 1}");
             try (balancer) {
                 Backend backend = balancer.pool().all().get(0);
-                await(() -> backend.lastCheck() != null, WAIT, "first check");
+                until("first check", WAIT, () -> backend.lastCheck() != null);
                 flaky.close();
-                await(() -> backend.health() == HealthState.DOWN, WAIT, "flaky backend out");
+                until("flaky backend out", WAIT, () -> backend.health() == HealthState.DOWN);
                 flaky = BackendServer.start("127.0.0.1", port, "flaky");
-                await(() -> backend.health() == HealthState.UP, WAIT, "flaky backend back through checks");
+                until("flaky backend back through checks", WAIT, () -> backend.health() == HealthState.UP);
                 assertEquals(200, get(balancer, "GET", "/").status());
             } finally {
                 flaky.close();
@@ -82,7 +82,7 @@ class BackendFailureTest {
                 for (int round = 0; round < 5; round++) {
                     for (String method : List.of("GET", "HEAD", "DELETE", "OPTIONS", "POST", "PUT")) {
                         int opened = backend.connections();
-                        await(() -> backend.closedConnections() == opened, WAIT, "backend closed its idle connections");
+                        until("backend closed its idle connections", WAIT, () -> backend.closedConnections() == opened);
                         RawResponse response = get(balancer, method, "/r" + round);
                         assertEquals(200, response.status(), method + " on a connection the backend had closed");
                     }
@@ -128,7 +128,7 @@ class BackendFailureTest {
                 assertTrue(response.body().length < 100_000);
                 assertTrue(client.closedWithin(Duration.ofSeconds(5)));
                 Backend failed = balancer.pool().all().get(0);
-                await(() -> failed.totalFailures() == 1, WAIT, "failure counted");
+                until("failure counted", WAIT, () -> failed.totalFailures() == 1);
                 assertTrue(failed.lastError().startsWith("response body"), failed.lastError());
             }
         }
@@ -163,12 +163,12 @@ class BackendFailureTest {
                     client.send("GET /bytes/100000000000 HTTP/1.1\r\nHost: h\r\n\r\n");
                     InputStream in = client.socket().getInputStream();
                     in.readNBytes(1_000_000);
-                    await(() -> big.inFlight() == 1, WAIT, "backend streaming");
+                    until("backend streaming", WAIT, () -> big.inFlight() == 1);
                 }
                 Backend backend = balancer.pool().all().get(0);
-                await(() -> big.inFlight() == 0, WAIT, "backend exchange cancelled");
-                await(() -> backend.inFlight() == 0, WAIT, "backend in-flight count released");
-                await(() -> balancer.requestsInFlight() == 0, WAIT, "client exchange finished");
+                until("backend exchange cancelled", WAIT, () -> big.inFlight() == 0);
+                until("backend in-flight count released", WAIT, () -> backend.inFlight() == 0);
+                until("client exchange finished", WAIT, () -> balancer.requestsInFlight() == 0);
                 assertEquals(0, backend.totalFailures(), "a client leaving is not the backend's failure");
                 assertEquals(200, get(balancer, "GET", "/bytes/10").status());
             }

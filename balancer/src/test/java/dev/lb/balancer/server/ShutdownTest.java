@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lb.balancer.testing.Await.await;
+import static dev.lb.balancer.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,10 +45,10 @@ class ShutdownTest {
                     throw new RuntimeException(e);
                 }
             });
-            await(() -> backend.inFlight() == 1, Duration.ofSeconds(20), "request in flight at the backend");
+            until("request in flight at the backend", Duration.ofSeconds(20), () -> backend.inFlight() == 1);
 
             balancer.terminate();
-            await(() -> refusesConnections(balancer.port()), Duration.ofSeconds(10), "listener closed");
+            until("listener closed", Duration.ofSeconds(10), () -> refusesConnections(balancer.port()));
 
             RawResponse response = slow.get(20, TimeUnit.SECONDS);
             assertEquals(200, response.status());
@@ -77,7 +77,7 @@ class ShutdownTest {
         try (BalancerProcess balancer = BalancerProcess.start(config(1_000))) {
             RawHttp client = new RawHttp(balancer.port());
             client.send("GET /delay/60000 HTTP/1.1\r\nHost: h\r\n\r\n");
-            await(() -> backend.inFlight() == 1, Duration.ofSeconds(20), "request in flight at the backend");
+            until("request in flight at the backend", Duration.ofSeconds(20), () -> backend.inFlight() == 1);
             balancer.terminate();
             assertEquals(0, balancer.awaitExit(Duration.ofSeconds(20)));
             assertTrue(client.closedWithin(Duration.ofSeconds(10)), "client connection closed");

@@ -26,9 +26,4 @@ public final class Await {
     public static void until(String what, BooleanSupplier condition) {
         until(what, Duration.ofSeconds(20), condition);
     }
-
-    /** {@link #until(String, Duration, BooleanSupplier)} with the condition first. */
-    public static void await(BooleanSupplier condition, Duration timeout, String what) {
-        until(what, timeout, condition);
-    }
 }

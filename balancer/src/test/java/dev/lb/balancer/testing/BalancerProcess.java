@@ -45,7 +45,7 @@ public final class BalancerProcess implements AutoCloseable {
                 "--config", config.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         BalancerProcess started = new BalancerProcess(process, config);
-        Await.await(() -> started.port != 0 || !process.isAlive(), Duration.ofSeconds(60), "balancer to listen");
+        Await.until("balancer to listen", Duration.ofSeconds(60), () -> started.port != 0 || !process.isAlive());
         if (started.port == 0) {
             throw new IOException("balancer exited early: " + started.log);
         }
