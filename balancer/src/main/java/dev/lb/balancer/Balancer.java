@@ -11,6 +11,7 @@ import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
+import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.server.ExchangeTracker;
 import dev.lb.balancer.server.RequestHeadTimeout;
 import dev.lb.balancer.server.WorkerExecutors;
@@ -63,6 +64,7 @@ public final class Balancer implements AutoCloseable {
     private HttpServer server;
     private ExecutorService workers;
     private RequestHeadTimeout headTimeout;
+    private ClientReadTimeout bodyTimeout;
     private Instant startedAt;
 
     public Balancer(BalancerConfig config) {
@@ -106,7 +108,9 @@ public final class Balancer implements AutoCloseable {
         workers = created.executor();
         headTimeout = new RequestHeadTimeout(config.timeouts().requestHead());
         server.setExecutor(headTimeout.wrap(workers));
-        ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries());
+        bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
+        ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries(),
+                bodyTimeout);
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();
@@ -183,6 +187,7 @@ public final class Balancer implements AutoCloseable {
         }
         healthChecker.close();
         headTimeout.close();
+        bodyTimeout.close();
         workers.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);

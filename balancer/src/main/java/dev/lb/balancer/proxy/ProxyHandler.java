@@ -6,6 +6,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.config.TimeoutConfig;
 import dev.lb.balancer.select.SelectionStrategy;
+import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.util.Failures;
 import okhttp3.Call;
 import okhttp3.Request;
@@ -40,15 +41,26 @@ public final class ProxyHandler implements HttpHandler {
     private final BackendClient client;
     private final TimeoutConfig timeouts;
     private final int retries;
+    private final ClientReadTimeout bodyTimeout;
     private final RequestValidator validator = new RequestValidator(RequestValidator.Limits.DEFAULT);
 
+    /** A handler whose reads of request bodies wait as long as the client takes. */
     public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
                         TimeoutConfig timeouts, int retries) {
+        this(pool, strategy, client, timeouts, retries, null);
+    }
+
+    /**
+     * @param bodyTimeout bounds each read of a request body; owned by the caller, null for none
+     */
+    public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
+                        TimeoutConfig timeouts, int retries, ClientReadTimeout bodyTimeout) {
         this.pool = pool;
         this.strategy = strategy;
         this.client = client;
         this.timeouts = timeouts;
         this.retries = retries;
+        this.bodyTimeout = bodyTimeout;
     }
 
     @Override
@@ -70,7 +82,7 @@ public final class ProxyHandler implements HttpHandler {
 
     private void forward(HttpExchange exchange) throws ProxyException, IOException {
         Request.Builder template = RequestTranslation.toBackendRequest(exchange);
-        StreamingRequestBody body = RequestTranslation.body(exchange);
+        StreamingRequestBody body = RequestTranslation.body(exchange, bodyTimeout);
         String method = exchange.getRequestMethod();
         List<Backend> tried = new ArrayList<>(2);
         boolean freshRetryUsed = false;
@@ -167,6 +179,11 @@ public final class ProxyHandler implements HttpHandler {
      * so the backend never sees a complete request.
      */
     private static ProxyException clientFailure(ClientReadException e) throws IOException {
+        if (e.getCause() instanceof ClientReadTimeout.TimedOut) {
+            // The connection is already closed: there is nobody left to answer.
+            LOG.log(System.Logger.Level.DEBUG, "closed a client connection: {0}", e.getCause().getMessage());
+            throw e;
+        }
         String message = String.valueOf(e.getCause().getMessage());
         if (message.contains("chunk")) {
             return new ProxyException(400, "invalid chunked request body");

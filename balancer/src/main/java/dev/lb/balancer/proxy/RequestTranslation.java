@@ -2,6 +2,7 @@ package dev.lb.balancer.proxy;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import dev.lb.balancer.server.ClientReadTimeout;
 import okhttp3.Request;
 
 import java.net.InetSocketAddress;
@@ -86,16 +87,16 @@ final class RequestTranslation {
     }
 
     /** The client's body as a stream, or null when the request has none. */
-    static StreamingRequestBody body(HttpExchange exchange) {
+    static StreamingRequestBody body(HttpExchange exchange, ClientReadTimeout readTimeout) {
         Headers in = exchange.getRequestHeaders();
         if (in.containsKey("Transfer-Encoding")) {
-            return new StreamingRequestBody(exchange.getRequestBody(), -1);
+            return new StreamingRequestBody(exchange.getRequestBody(), -1, readTimeout);
         }
         String length = in.getFirst("Content-Length");
         if (length == null) {
             return null;
         }
         long contentLength = ResponseTranslation.parseLength(length);
-        return contentLength > 0 ? new StreamingRequestBody(exchange.getRequestBody(), contentLength) : null;
+        return contentLength > 0 ? new StreamingRequestBody(exchange.getRequestBody(), contentLength, readTimeout) : null;
     }
 }

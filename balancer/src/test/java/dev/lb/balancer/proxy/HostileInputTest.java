@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.lb.balancer.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -31,7 +32,7 @@ class HostileInputTest {
     @BeforeEach
     void start() throws Exception {
         backend = new ScriptedBackend(ScriptedBackend.ok("fine"));
-        balancer = Balancers.start(List.of(backend.url()), "\"timeouts\": {\"requestHeadMs\": 1000}");
+        balancer = Balancers.start(List.of(backend.url()), "\"timeouts\": {\"requestHeadMs\": 1000, \"requestBodyIdleMs\": 1000}");
     }
 
     @AfterEach
@@ -223,6 +224,34 @@ class HostileInputTest {
             }
             fail("a head that never completes must be cut off");
         }
+    }
+
+    @Test
+    void aClientThatStopsInTheMiddleOfItsBodyIsCutOffAndReleasesTheBackend() throws IOException {
+        try (RawHttp client = new RawHttp(balancer.port())) {
+            client.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n0123456789");
+            assertTrue(client.closedWithin(Duration.ofSeconds(15)), "stalled upload cut off");
+        }
+        until("request released", Duration.ofSeconds(15), () -> balancer.requestsInFlight() == 0);
+        until("backend released", Duration.ofSeconds(15), () -> balancer.pool().all().get(0).inFlight() == 0);
+        assertTrue(backend.requests().stream().noneMatch(r -> r.target().equals("/upload")));
+        assertEquals(0, balancer.pool().all().get(0).totalFailures(), "a stalled client is not the backend's failure");
+        assertEquals(200, normalRequest().status());
+    }
+
+    @Test
+    void aSlowButSteadyBodyIsNotCutOff() throws Exception {
+        try (RawHttp client = new RawHttp(balancer.port())) {
+            client.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 8\r\n\r\n");
+            for (char c : "abcdefgh".toCharArray()) {
+                // 8 x 400 ms is well past requestBodyIdleMs in total, never between two bytes
+                Thread.sleep(400); // pacing the client, not waiting for a state
+                client.send(String.valueOf(c));
+            }
+            RawResponse response = client.read("POST");
+            assertEquals(200, response.status());
+        }
+        assertEquals("abcdefgh", new String(backend.last().body(), StandardCharsets.UTF_8));
     }
 
     private RawResponse normalRequest() throws IOException {
