@@ -93,6 +93,40 @@ class BackendFailureTest {
     }
 
     @Test
+    void aBackendThatDropsAnAcceptedRequestGets502AndTheRequestIsNotSentElsewhere() throws Exception {
+        try (ScriptedBackend dropper = new ScriptedBackend((request, socket, out) -> socket.close());
+             ScriptedBackend healthy = new ScriptedBackend(ScriptedBackend.ok("fine"))) {
+            Balancer balancer = Balancers.start(List.of(dropper.url(), healthy.url()), "\"algorithm\": \"round-robin\"");
+            try (balancer) {
+                List<Integer> statuses = new java.util.ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    statuses.add(get(balancer, "POST", "/pay").status());
+                }
+                statuses.sort(null);
+                assertEquals(List.of(200, 502), statuses);
+                assertEquals(1, healthy.requests().size(), "the dropped request was not replayed on the other backend");
+                Backend dropping = balancer.pool().all().get(0);
+                assertEquals(1, dropping.totalFailures());
+                assertEquals(HealthState.UP, dropping.health(), "it accepted connections: only active checks decide");
+            }
+        }
+    }
+
+    @Test
+    void anInvalidContentLengthFromTheBackendIs502() throws Exception {
+        try (ScriptedBackend broken = new ScriptedBackend((request, socket, out) -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        })) {
+            Balancer balancer = Balancers.start(List.of(broken.url()), "");
+            try (balancer) {
+                assertEquals(502, get(balancer, "GET", "/").status());
+                assertEquals(1, balancer.pool().all().get(0).totalFailures());
+            }
+        }
+    }
+
+    @Test
     void aBackendSlowerThanTheReadTimeoutGets504() throws Exception {
         try (BackendServer slow = BackendServer.start("127.0.0.1", 0, "slow")) {
             Balancer balancer = Balancers.start(List.of("http://127.0.0.1:" + slow.port()),

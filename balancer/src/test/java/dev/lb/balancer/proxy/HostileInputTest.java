@@ -208,6 +208,32 @@ class HostileInputTest {
     }
 
     @Test
+    void connectIsNeverTunnelledAnywhere() throws IOException {
+        for (String authority : List.of("127.0.0.1:" + backend.port(), "localhost:" + backend.port())) {
+            try (RawHttp client = new RawHttp(balancer.port())) {
+                client.send("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n");
+                try {
+                    int status = client.read("CONNECT").status();
+                    assertTrue(status >= 400, "CONNECT answered " + status);
+                } catch (java.io.EOFException closedWithoutAnswer) {
+                    // also a refusal
+                }
+                assertTrue(client.closedWithin(Duration.ofSeconds(10)), "closed");
+            }
+        }
+        assertEquals(List.of(), backend.requests());
+    }
+
+    @Test
+    void aHeadWithBareLineFeedsNeverCompletesAndIsCutOff() throws IOException {
+        try (RawHttp client = new RawHttp(balancer.port())) {
+            client.send("GET /lf HTTP/1.1\nHost: h\n\n");
+            assertTrue(client.closedWithin(Duration.ofSeconds(15)));
+        }
+        assertEquals(List.of(), backend.requests());
+    }
+
+    @Test
     void aRequestHeadTrickledSlowerThanTheTimeoutIsCutOff() throws Exception {
         try (RawHttp client = new RawHttp(balancer.port())) {
             client.send("GET / HTTP/1.1\r\n");
