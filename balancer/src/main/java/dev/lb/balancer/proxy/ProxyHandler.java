@@ -184,6 +184,7 @@ public final class ProxyHandler implements HttpHandler {
             LOG.log(System.Logger.Level.DEBUG, "closed a client connection: {0}", e.getCause().getMessage());
             throw e;
         }
+        // The JDK server's chunked decoder reports "invalid chunk length", "invalid chunk end" and the like.
         String message = String.valueOf(e.getCause().getMessage());
         if (message.contains("chunk")) {
             return new ProxyException(400, "invalid chunked request body");

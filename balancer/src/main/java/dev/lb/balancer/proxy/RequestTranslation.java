@@ -64,8 +64,9 @@ final class RequestTranslation {
      */
     static String hostFor(HttpExchange exchange) {
         URI target = exchange.getRequestURI();
-        if (target.getScheme() != null && target.getRawAuthority() != null) {
-            return target.getRawAuthority();
+        if (target.getScheme() != null && target.getHost() != null) {
+            // host and port only: any user-info in the target is dropped
+            return target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort();
         }
         String host = exchange.getRequestHeaders().getFirst("Host");
         return host == null ? null : host.trim();

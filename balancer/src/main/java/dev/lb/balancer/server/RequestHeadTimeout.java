@@ -1,6 +1,5 @@
 package dev.lb.balancer.server;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.lb.balancer.util.NamedThreadFactory;
 
@@ -53,7 +52,7 @@ public final class RequestHeadTimeout implements AutoCloseable {
     /** A handler that stops the head clock, then runs {@code handler}. */
     public HttpHandler wrap(HttpHandler handler) {
         return exchange -> {
-            headReceived(exchange);
+            headReceived();
             handler.handle(exchange);
         };
     }
@@ -75,7 +74,7 @@ public final class RequestHeadTimeout implements AutoCloseable {
         }
     }
 
-    private void headReceived(HttpExchange exchange) throws IOException {
+    private void headReceived() throws IOException {
         Task task = current.get();
         if (task == null) {
             return;
