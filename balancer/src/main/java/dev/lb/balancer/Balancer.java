@@ -110,7 +110,7 @@ public final class Balancer implements AutoCloseable {
         server.setExecutor(headTimeout.wrap(workers));
         bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
         ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries(),
-                bodyTimeout);
+                bodyTimeout, exchanges::draining);
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();

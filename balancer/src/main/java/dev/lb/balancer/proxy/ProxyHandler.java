@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The data plane: forwards each client request to a backend chosen by the strategy and streams the
@@ -42,25 +43,29 @@ public final class ProxyHandler implements HttpHandler {
     private final TimeoutConfig timeouts;
     private final int retries;
     private final ClientReadTimeout bodyTimeout;
+    private final BooleanSupplier closeConnections;
     private final RequestValidator validator = new RequestValidator(RequestValidator.Limits.DEFAULT);
 
     /** A handler whose reads of request bodies wait as long as the client takes. */
     public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
                         TimeoutConfig timeouts, int retries) {
-        this(pool, strategy, client, timeouts, retries, null);
+        this(pool, strategy, client, timeouts, retries, null, () -> false);
     }
 
     /**
-     * @param bodyTimeout bounds each read of a request body; owned by the caller, null for none
+     * @param bodyTimeout      bounds each read of a request body; owned by the caller, null for none
+     * @param closeConnections true while every answer should close its client connection (draining)
      */
     public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
-                        TimeoutConfig timeouts, int retries, ClientReadTimeout bodyTimeout) {
+                        TimeoutConfig timeouts, int retries, ClientReadTimeout bodyTimeout,
+                        BooleanSupplier closeConnections) {
         this.pool = pool;
         this.strategy = strategy;
         this.client = client;
         this.timeouts = timeouts;
         this.retries = retries;
         this.bodyTimeout = bodyTimeout;
+        this.closeConnections = closeConnections;
     }
 
     @Override
@@ -229,6 +234,10 @@ public final class ProxyHandler implements HttpHandler {
                 throw new ProxyException(502, "backend sent an invalid Content-Length");
             }
             ResponseTranslation.copyHeaders(response, exchange.getResponseHeaders());
+            if (closeConnections.getAsBoolean()) {
+                // Checked as late as possible: a shutdown may have begun while the backend worked.
+                exchange.getResponseHeaders().set("Connection", "close");
+            }
             exchange.sendResponseHeaders(response.code(), length);
             if (length >= 0) {
                 copyBody(exchange, backend, call, response);

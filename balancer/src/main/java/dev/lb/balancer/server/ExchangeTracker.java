@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Counts the client exchanges being handled, so a shutdown can wait exactly as long as requests are in
  * flight: the JDK's {@code HttpServer.stop(delay)} on Java 17 waits the whole delay even when idle.
- * While draining, answers carry {@code Connection: close} so keep-alive clients go elsewhere.
+ * While draining, answers carry {@code Connection: close} so keep-alive clients go elsewhere (set here
+ * for exchanges that start while draining; the proxy asks {@link #draining()} again before it answers).
  */
 public final class ExchangeTracker {
     private final AtomicInteger inFlight = new AtomicInteger();

@@ -53,6 +53,7 @@ class ShutdownTest {
             RawResponse response = slow.get(20, TimeUnit.SECONDS);
             assertEquals(200, response.status());
             assertTrue(response.bodyText().contains("answered after 3000 ms"));
+            assertTrue(response.closesConnection(), "answers given while draining close their connection");
             assertEquals(0, balancer.awaitExit(Duration.ofSeconds(20)), "exit code; log: " + balancer.log());
         }
     }
