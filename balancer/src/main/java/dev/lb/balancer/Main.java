@@ -48,10 +48,14 @@ public final class Main implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.log(System.Logger.Level.INFO, "stopping: draining requests in flight (up to {0} ms)",
+            LOG.log(System.Logger.Level.INFO, "stopping: draining requests in flight (up to {0,number,#} ms)",
                     config.drainTimeout().toMillis());
+            long started = System.nanoTime();
             balancer.stop(config.drainTimeout());
-            LOG.log(System.Logger.Level.INFO, "stopped");
+            // Straight to stderr, in the log's format: java.util.logging's own shutdown hook may already
+            // have closed its handlers.
+            System.err.printf("%1$tF %1$tT INFO stopped after %2$d ms%n", java.time.ZonedDateTime.now(),
+                    (System.nanoTime() - started) / 1_000_000);
             stopped.countDown();
             System.err.flush();
             System.out.flush();
