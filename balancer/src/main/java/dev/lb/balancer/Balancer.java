@@ -14,6 +14,9 @@ import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
+import dev.lb.balancer.server.ClientReadTimeout;
+import dev.lb.balancer.server.ExchangeTracker;
+import dev.lb.balancer.server.RequestHeadTimeout;
 import dev.lb.balancer.server.WorkerExecutors;
 
 import java.io.IOException;
@@ -34,10 +37,23 @@ public final class Balancer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Balancer.class.getName());
 
     static {
-        // Read once when the JDK's HttpServer first loads. Without TCP_NODELAY, Nagle's algorithm and
-        // delayed ACKs hold small responses back for up to 40 ms each.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
+        // Read once when the JDK's HttpServer first loads; an operator's -D setting wins.
+        // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold small responses back for up to
+        // 40 ms each.
+        defaultProperty("sun.net.httpserver.nodelay", "true");
+        // Hard caps at which the server drops a connection without an answer. ProxyHandler answers 431
+        // well below them (32 KiB, 100 fields); these only bound the memory a hostile head can take.
+        defaultProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(128 * 1024));
+        defaultProperty("sun.net.httpserver.maxReqHeaders", "200");
+        // Idle keep-alive connections, and connections that never send a byte, are closed after this
+        // many seconds. (maxReqTime is left unset: it also covers the request body and would cut long
+        // uploads; RequestHeadTimeout bounds the head alone.)
+        defaultProperty("sun.net.httpserver.idleInterval", "30");
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
         }
     }
 
@@ -47,8 +63,11 @@ public final class Balancer implements AutoCloseable {
     private final SelectionStrategy strategy;
     private final HealthChecker healthChecker;
     private final BackendClient backendClient;
+    private final ExchangeTracker exchanges = new ExchangeTracker();
     private HttpServer server;
     private ExecutorService workers;
+    private RequestHeadTimeout headTimeout;
+    private ClientReadTimeout bodyTimeout;
     private Instant startedAt;
     private AdminServer admin;
 
@@ -91,8 +110,12 @@ public final class Balancer implements AutoCloseable {
             throw new StartupException(e.getMessage());
         }
         workers = created.executor();
-        server.setExecutor(workers);
-        server.createContext("/", new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries()));
+        headTimeout = new RequestHeadTimeout(config.timeouts().requestHead());
+        server.setExecutor(headTimeout.wrap(workers));
+        bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
+        ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries(),
+                bodyTimeout, exchanges::draining);
+        server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();
         try {
@@ -152,21 +175,51 @@ public final class Balancer implements AutoCloseable {
         return startedAt;
     }
 
+    /** Client requests being handled right now. */
+    public int requestsInFlight() {
+        return exchanges.inFlight();
+    }
+
     /**
      * Stops accepting connections, lets requests in flight finish for up to {@code drain}, then stops
-     * everything.
+     * everything. Returns as soon as the last request is done, not after the whole drain time.
      */
     public synchronized void stop(Duration drain) {
         if (server == null) {
             return;
         }
-        // HttpServer.stop waits for exchanges in flight, in whole seconds.
-        server.stop((int) Math.ceil(drain.toMillis() / 1000.0));
+        HttpServer stopping = server;
         server = null;
+        exchanges.startDraining();
+        // HttpServer.stop closes the listening socket at once, then waits for exchanges; on Java 17 it
+        // waits the whole delay even when none is left, so it runs on a thread of its own and is cut
+        // short below once this balancer's own count says the server is idle.
+        Thread closer = new Thread(() -> stopping.stop((int) Math.ceil(drain.toMillis() / 1000.0) + 1),
+                "http-server-stop");
+        closer.setDaemon(true);
+        closer.start();
+        boolean drained = true;
+        try {
+            drained = exchanges.awaitIdle(drain);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!drained && !drain.isZero()) {
+            LOG.log(System.Logger.Level.WARNING, "drain timeout of {0} ms reached; closing {1} requests still in flight",
+                    drain.toMillis(), exchanges.inFlight());
+        }
+        stopping.stop(0);
+        try {
+            closer.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         admin.close();
         admin = null;
         healthChecker.close();
-        workers.shutdown();
+        headTimeout.close();
+        bodyTimeout.close();
+        workers.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

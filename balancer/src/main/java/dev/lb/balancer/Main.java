@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "balancer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "HTTP load balancer: proxies requests to healthy backends.")
 public final class Main implements Callable<Integer> {
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
 
     @Option(names = {"-c", "--config"}, paramLabel = "PATH", defaultValue = "config.json",
             description = "JSON config file (default: ${DEFAULT-VALUE})")
@@ -47,8 +48,20 @@ public final class Main implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.log(System.Logger.Level.INFO, "stopping: draining requests in flight (up to {0,number,#} ms)",
+                    config.drainTimeout().toMillis());
+            long started = System.nanoTime();
             balancer.stop(config.drainTimeout());
+            // Straight to stderr, in the log's format: java.util.logging's own shutdown hook may already
+            // have closed its handlers.
+            System.err.printf("%1$tF %1$tT INFO stopped after %2$d ms%n", java.time.ZonedDateTime.now(),
+                    (System.nanoTime() - started) / 1_000_000);
             stopped.countDown();
+            System.err.flush();
+            System.out.flush();
+            // A JVM ended by a signal exits with 128 + signal (143 for SIGTERM) however its hooks end;
+            // a clean drain is a normal stop, so say so with 0. halt, since exit would wait for this hook.
+            Runtime.getRuntime().halt(0);
         }, "shutdown"));
         try {
             stopped.await();

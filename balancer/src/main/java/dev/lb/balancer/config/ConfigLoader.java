@@ -180,10 +180,18 @@ public final class ConfigLoader {
         private TimeoutConfig timeouts(ObjectNode top) throws ConfigException {
             JsonNode node = top.get("timeouts");
             ObjectNode t = node == null || node.isNull() ? MAPPER.createObjectNode() : object(node, "timeouts");
-            Fields.checkKnown(source, t, "timeouts", Set.of("connectMs", "readMs"));
+            Fields.checkKnown(source, t, "timeouts", Set.of("connectMs", "readMs", "backendIdleMs", "requestHeadMs",
+                    "requestBodyIdleMs"));
             int connectMs = integer(t, "timeouts", "connectMs", 2_000, 1, 600_000);
             int readMs = integer(t, "timeouts", "readMs", 30_000, 1, 3_600_000);
-            return new TimeoutConfig(Duration.ofMillis(connectMs), Duration.ofMillis(readMs));
+            int backendIdleMs = integer(t, "timeouts", "backendIdleMs",
+                    (int) TimeoutConfig.DEFAULT_BACKEND_IDLE.toMillis(), 1, 3_600_000);
+            int requestHeadMs = integer(t, "timeouts", "requestHeadMs",
+                    (int) TimeoutConfig.DEFAULT_REQUEST_HEAD.toMillis(), 100, 3_600_000);
+            int requestBodyIdleMs = integer(t, "timeouts", "requestBodyIdleMs",
+                    (int) TimeoutConfig.DEFAULT_REQUEST_BODY_IDLE.toMillis(), 100, 3_600_000);
+            return new TimeoutConfig(Duration.ofMillis(connectMs), Duration.ofMillis(readMs),
+                    Duration.ofMillis(backendIdleMs), Duration.ofMillis(requestHeadMs), Duration.ofMillis(requestBodyIdleMs));
         }
 
         // --- typed field access; each names the field's full path in its message ---

@@ -12,17 +12,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP client that carries proxied requests to backends. Connections are pooled and reused; idle
- * ones are dropped after {@link #KEEP_ALIVE_SECONDS}, well below the idle timeouts backends commonly
- * use (nginx 75 s, Node 5 s is the exception, Tomcat/Jetty 20-60 s), so a pooled connection is rarely
- * one the backend has already closed. When it is anyway, OkHttp retries the request on a fresh
- * connection as long as no body byte was sent.
+ * ones are dropped after {@code timeouts.backendIdle()} (4 s by default), below the idle timeouts
+ * backends commonly use (Node and Apache 5 s, nginx 75 s, Tomcat/Jetty 20-60 s), so a pooled connection
+ * is rarely one the backend has already closed. When it is anyway, OkHttp retries a request without a
+ * streamed body itself, and the proxy repeats one whose body has not started on a {@link #newFreshCall
+ * fresh connection}.
  */
 public final class BackendClient implements AutoCloseable {
-    /** Idle pooled connections are closed after this long. */
-    public static final int KEEP_ALIVE_SECONDS = 30;
     private static final int MAX_IDLE_CONNECTIONS = 256;
 
     private final OkHttpClient client;
+    /** Shares the dispatcher and settings, never a pooled connection: each call connects anew. */
+    private final OkHttpClient freshClient;
 
     public BackendClient(TimeoutConfig timeouts) {
         Dispatcher dispatcher = new Dispatcher();
@@ -30,7 +31,7 @@ public final class BackendClient implements AutoCloseable {
         dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
         this.client = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
-                .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS))
+                .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, timeouts.backendIdle().toMillis(), TimeUnit.MILLISECONDS))
                 .connectTimeout(timeouts.connect())
                 .readTimeout(timeouts.read())
                 .writeTimeout(timeouts.read())
@@ -39,6 +40,9 @@ public final class BackendClient implements AutoCloseable {
                 .retryOnConnectionFailure(true)
                 .eventListenerFactory(BackendClient::listenerFor)
                 .addNetworkInterceptor(new WireHeaders())
+                .build();
+        this.freshClient = client.newBuilder()
+                .connectionPool(new ConnectionPool(0, 1, TimeUnit.MILLISECONDS))
                 .build();
     }
 
@@ -52,9 +56,15 @@ public final class BackendClient implements AutoCloseable {
         return client.newCall(request);
     }
 
+    /** A call on a newly opened connection, for repeating a request that failed on a stale pooled one. */
+    Call newFreshCall(Request request) {
+        return freshClient.newCall(request);
+    }
+
     @Override
     public void close() {
         client.dispatcher().executorService().shutdown();
         client.connectionPool().evictAll();
+        freshClient.connectionPool().evictAll();
     }
 }

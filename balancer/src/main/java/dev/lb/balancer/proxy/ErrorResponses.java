@@ -12,6 +12,17 @@ final class ErrorResponses {
     }
 
     static void send(HttpExchange exchange, int status, String message) throws IOException {
+        send(exchange, status, message, false);
+    }
+
+    /**
+     * Sends the answer; with {@code closeConnection}, the server closes the client connection after
+     * it, for errors after which the rest of the connection's bytes cannot be trusted.
+     */
+    static void send(HttpExchange exchange, int status, String message, boolean closeConnection) throws IOException {
+        if (closeConnection) {
+            exchange.getResponseHeaders().set("Connection", "close");
+        }
         byte[] body = (status + " " + reasonPhrase(status) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
@@ -31,11 +42,14 @@ final class ErrorResponses {
             case 400 -> "Bad Request";
             case 408 -> "Request Timeout";
             case 413 -> "Content Too Large";
+            case 414 -> "URI Too Long";
             case 431 -> "Request Header Fields Too Large";
             case 500 -> "Internal Server Error";
+            case 501 -> "Not Implemented";
             case 502 -> "Bad Gateway";
             case 503 -> "Service Unavailable";
             case 504 -> "Gateway Timeout";
+            case 505 -> "HTTP Version Not Supported";
             default -> "Error";
         };
     }

@@ -1,12 +1,12 @@
 package dev.lb.balancer.proxy;
 
-import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.config.TimeoutConfig;
 import dev.lb.balancer.select.SelectionStrategy;
+import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.util.Failures;
 import okhttp3.Call;
 import okhttp3.Request;
@@ -15,13 +15,14 @@ import okhttp3.Response;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The data plane: forwards each client request to a backend chosen by the strategy and streams the
@@ -29,8 +30,8 @@ import java.util.Set;
  * backends' atomic counters with the rest of the balancer.
  *
  * <p>Failure handling follows what a client can still be told: before the response has started, a
- * failure becomes 502/503/504; after, the client connection is closed so the client sees an incomplete
- * response rather than a truncated one passed off as complete.
+ * failure becomes 4xx/5xx; after, the client connection is closed so the client sees an incomplete
+ * response rather than a truncated one passed off as complete. docs/http-behaviour.md lists each case.
  */
 public final class ProxyHandler implements HttpHandler {
     private static final System.Logger LOG = System.getLogger(ProxyHandler.class.getName());
@@ -41,55 +42,92 @@ public final class ProxyHandler implements HttpHandler {
     private final BackendClient client;
     private final TimeoutConfig timeouts;
     private final int retries;
+    private final ClientReadTimeout bodyTimeout;
+    private final BooleanSupplier closeConnections;
+    private final RequestValidator validator = new RequestValidator(RequestValidator.Limits.DEFAULT);
 
+    /** A handler whose reads of request bodies wait as long as the client takes. */
     public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
                         TimeoutConfig timeouts, int retries) {
+        this(pool, strategy, client, timeouts, retries, null, () -> false);
+    }
+
+    /**
+     * @param bodyTimeout      bounds each read of a request body; owned by the caller, null for none
+     * @param closeConnections true while every answer should close its client connection (draining)
+     */
+    public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
+                        TimeoutConfig timeouts, int retries, ClientReadTimeout bodyTimeout,
+                        BooleanSupplier closeConnections) {
         this.pool = pool;
         this.strategy = strategy;
         this.client = client;
         this.timeouts = timeouts;
         this.retries = retries;
+        this.bodyTimeout = bodyTimeout;
+        this.closeConnections = closeConnections;
     }
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
+        Optional<ProxyException> invalid = validator.check(exchange);
+        if (invalid.isPresent()) {
+            // Nothing after a malformed head can be trusted to be framed as the client meant: close.
+            ErrorResponses.send(exchange, invalid.get().status(), invalid.get().getMessage(), true);
+            exchange.close();
+            return;
+        }
         try {
             forward(exchange);
         } catch (ProxyException e) {
-            ErrorResponses.send(exchange, e.status(), e.getMessage());
+            ErrorResponses.send(exchange, e.status(), e.getMessage(), e.status() < 500);
         }
         exchange.close();
     }
 
     private void forward(HttpExchange exchange) throws ProxyException, IOException {
         Request.Builder template = RequestTranslation.toBackendRequest(exchange);
-        StreamingRequestBody body = RequestTranslation.body(exchange);
+        StreamingRequestBody body = RequestTranslation.body(exchange, bodyTimeout);
+        String method = exchange.getRequestMethod();
         List<Backend> tried = new ArrayList<>(2);
+        boolean freshRetryUsed = false;
+        Backend next = choose(tried);
         while (true) {
-            Backend backend = choose(tried);
+            Backend backend = next;
             Attempt attempt = new Attempt();
             Request request = template
                     .url(backend.url() + RequestTranslation.pathAndQuery(exchange))
-                    .method(exchange.getRequestMethod(), requestBodyFor(exchange.getRequestMethod(), body))
+                    .method(method, requestBodyFor(method, body))
                     .tag(Attempt.class, attempt)
                     .build();
             backend.acquire();
             try {
-                Call call = client.newCall(request);
+                Call call = freshRetryUsed ? client.newFreshCall(request) : client.newCall(request);
                 Response response;
                 try {
                     response = call.execute();
                 } catch (IOException e) {
-                    if (retryable(attempt, body, e) && tried.size() <= retries) {
+                    if (e instanceof ClientReadException clientFailed) {
+                        throw clientFailure(clientFailed);
+                    }
+                    if (!freshRetryUsed && staleConnection(attempt, body, e)) {
+                        // Same backend, new connection: the backend did nothing wrong.
+                        LOG.log(System.Logger.Level.DEBUG, "retrying on a fresh connection to {0}: {1}", backend, e);
+                        freshRetryUsed = true;
+                        continue;
+                    }
+                    if (unreached(attempt, body) && tried.size() < retries) {
                         String reason = Failures.describe(e, timeouts.connect());
                         backend.recordFailure(reason);
                         pool.reportUnreachable(backend, reason);
                         tried.add(backend);
+                        next = choose(tried);
+                        freshRetryUsed = false;
                         continue;
                     }
-                    throw failed(backend, e);
+                    throw failed(backend, attempt, body, e);
                 }
-                relay(exchange, backend, response);
+                relay(exchange, backend, call, response);
                 return;
             } finally {
                 backend.release();
@@ -112,25 +150,51 @@ public final class ProxyHandler implements HttpHandler {
         return chosen.get();
     }
 
-    /** Connect-level failures before the request left, with no client byte consumed, go elsewhere. */
-    private static boolean retryable(Attempt attempt, StreamingRequestBody body, IOException e) {
-        if (e instanceof ClientReadException) {
-            return false;
-        }
+    /** Nothing left the balancer: connect-level failures, with no client byte consumed, go elsewhere. */
+    private static boolean unreached(Attempt attempt, StreamingRequestBody body) {
         return !attempt.requestSent() && (body == null || !body.started());
     }
 
-    private ProxyException failed(Backend backend, IOException e) throws IOException {
-        if (e instanceof ClientReadException clientGone) {
-            // The client stopped sending its body: nobody to answer, nothing the backend did wrong.
-            throw clientGone;
-        }
-        String reason = Failures.describe(e, isTimeout(e) ? timeouts.read() : timeouts.connect());
+    /**
+     * A pooled connection failed before any response byte and before any body byte was consumed: most
+     * likely the backend had closed it while idle. Timeouts are the backend being slow, not stale.
+     */
+    private static boolean staleConnection(Attempt attempt, StreamingRequestBody body, IOException e) {
+        return attempt.reusedConnection() && !attempt.responseStarted()
+                && (body == null || !body.started()) && !isTimeout(e);
+    }
+
+    private ProxyException failed(Backend backend, Attempt attempt, StreamingRequestBody body, IOException e) {
+        boolean timeout = isTimeout(e);
+        String reason = Failures.describe(e, timeout && attempt.requestSent() ? timeouts.read() : timeouts.connect());
         backend.recordFailure(reason);
-        if (isTimeout(e)) {
-            return new ProxyException(504, "backend did not answer in time");
+        if (unreached(attempt, body)) {
+            pool.reportUnreachable(backend, reason);
+        }
+        LOG.log(System.Logger.Level.DEBUG, "request to {0} failed: {1}", backend, reason);
+        if (timeout && attempt.requestSent()) {
+            return new ProxyException(504, "backend did not answer within " + timeouts.read().toMillis() + " ms");
         }
         return new ProxyException(502, "backend failed: " + reason);
+    }
+
+    /**
+     * The client's body could not be read: a broken chunk is a 400 (the client may still be there to
+     * read it); a client that went away gets nothing. The backend exchange is abandoned either way,
+     * so the backend never sees a complete request.
+     */
+    private static ProxyException clientFailure(ClientReadException e) throws IOException {
+        if (e.getCause() instanceof ClientReadTimeout.TimedOut) {
+            // The connection is already closed: there is nobody left to answer.
+            LOG.log(System.Logger.Level.DEBUG, "closed a client connection: {0}", e.getCause().getMessage());
+            throw e;
+        }
+        // The JDK server's chunked decoder reports "invalid chunk length", "invalid chunk end" and the like.
+        String message = String.valueOf(e.getCause().getMessage());
+        if (message.contains("chunk")) {
+            return new ProxyException(400, "invalid chunked request body");
+        }
+        throw e;
     }
 
     private static boolean isTimeout(IOException e) {
@@ -153,19 +217,35 @@ public final class ProxyHandler implements HttpHandler {
     }
 
     /** Sends the backend's answer to the client, streaming the body. */
-    private void relay(HttpExchange exchange, Backend backend, Response response) throws IOException {
+    private void relay(HttpExchange exchange, Backend backend, Call call, Response response)
+            throws IOException, ProxyException {
         try (response) {
+            if (response.code() < 200) {
+                // Upgrade is never forwarded and OkHttp consumes 100 Continue: any other 1xx is a broken backend.
+                backend.recordFailure("unexpected HTTP " + response.code());
+                throw new ProxyException(502, "backend answered " + response.code() + " to a request without Upgrade");
+            }
+            long length;
+            try {
+                length = ResponseTranslation.responseLength(exchange.getRequestMethod(), response,
+                        exchange.getResponseHeaders());
+            } catch (NumberFormatException e) {
+                backend.recordFailure("invalid Content-Length in response");
+                throw new ProxyException(502, "backend sent an invalid Content-Length");
+            }
             ResponseTranslation.copyHeaders(response, exchange.getResponseHeaders());
-            long length = ResponseTranslation.responseLength(exchange.getRequestMethod(), response,
-                    exchange.getResponseHeaders());
+            if (closeConnections.getAsBoolean()) {
+                // Checked as late as possible: a shutdown may have begun while the backend worked.
+                exchange.getResponseHeaders().set("Connection", "close");
+            }
             exchange.sendResponseHeaders(response.code(), length);
             if (length >= 0) {
-                copyBody(exchange, backend, response);
+                copyBody(exchange, backend, call, response);
             }
         }
     }
 
-    private void copyBody(HttpExchange exchange, Backend backend, Response response) throws IOException {
+    private void copyBody(HttpExchange exchange, Backend backend, Call call, Response response) throws IOException {
         byte[] buffer = new byte[CHUNK];
         OutputStream out = exchange.getResponseBody();
         try (InputStream in = response.body().byteStream()) {
@@ -180,7 +260,18 @@ public final class ProxyHandler implements HttpHandler {
                 if (n < 0) {
                     break;
                 }
-                out.write(buffer, 0, n);
+                try {
+                    out.write(buffer, 0, n);
+                    if (in.available() == 0) {
+                        // The backend paused: pass on what it sent so far (streamed answers, server-sent
+                        // events) instead of holding it in the server's chunk buffer.
+                        out.flush();
+                    }
+                } catch (IOException e) {
+                    // The client went away: stop the backend at once rather than draining its answer.
+                    call.cancel();
+                    throw e;
+                }
             }
             out.flush();
         }
@@ -188,8 +279,8 @@ public final class ProxyHandler implements HttpHandler {
 
     /**
      * The response started but cannot be completed. Propagating an exception out of the handler makes
-     * the server close the client connection without ending the body, the only way left to tell the
-     * client the response is incomplete.
+     * the server close the client connection without ending the body (no final chunk, or fewer bytes
+     * than the Content-Length), the only way left to tell the client the response is incomplete.
      */
     static final class ResponseAborted extends IOException {
         ResponseAborted(String message, Throwable cause) {

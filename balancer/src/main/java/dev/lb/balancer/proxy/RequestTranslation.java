@@ -2,6 +2,7 @@ package dev.lb.balancer.proxy;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import dev.lb.balancer.server.ClientReadTimeout;
 import okhttp3.Request;
 
 import java.net.InetSocketAddress;
@@ -46,15 +47,34 @@ final class RequestTranslation {
                 out.addUnsafeNonAscii(name, value);
             }
         }
-        addForwardingHeaders(exchange, in, out);
+        String host = hostFor(exchange);
+        if (host != null) {
+            out.set("Host", host);
+        }
+        addForwardingHeaders(exchange, host, out);
         return new Request.Builder()
                 .headers(out.build())
                 .tag(WireHeaders.ClientHeaders.class, new WireHeaders.ClientHeaders(
                         in.containsKey("User-Agent"), in.containsKey("Accept-Encoding")));
     }
 
+    /**
+     * The Host the backend sees: the client's, unchanged; for a request in absolute form, the target's
+     * authority, which RFC 9112 section 3.2.2 says replaces the Host header.
+     */
+    static String hostFor(HttpExchange exchange) {
+        URI target = exchange.getRequestURI();
+        if (target.getScheme() != null && target.getHost() != null) {
+            // host and port only: any user-info in the target is dropped
+            return target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort();
+        }
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        return host == null ? null : host.trim();
+    }
+
     /** X-Forwarded-For (appended to), X-Forwarded-Proto and X-Forwarded-Host, as nginx and HAProxy set them. */
-    private static void addForwardingHeaders(HttpExchange exchange, Headers in, okhttp3.Headers.Builder out) {
+    private static void addForwardingHeaders(HttpExchange exchange, String host, okhttp3.Headers.Builder out) {
+        Headers in = exchange.getRequestHeaders();
         InetSocketAddress remote = exchange.getRemoteAddress();
         String client = remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
         List<String> previous = in.get("X-Forwarded-For");
@@ -62,23 +82,22 @@ final class RequestTranslation {
         out.add("X-Forwarded-For", previous == null || previous.isEmpty()
                 ? client : String.join(", ", previous) + ", " + client);
         out.set("X-Forwarded-Proto", exchange instanceof com.sun.net.httpserver.HttpsExchange ? "https" : "http");
-        String host = in.getFirst("Host");
         if (host != null) {
             out.set("X-Forwarded-Host", host);
         }
     }
 
     /** The client's body as a stream, or null when the request has none. */
-    static StreamingRequestBody body(HttpExchange exchange) {
+    static StreamingRequestBody body(HttpExchange exchange, ClientReadTimeout readTimeout) {
         Headers in = exchange.getRequestHeaders();
         if (in.containsKey("Transfer-Encoding")) {
-            return new StreamingRequestBody(exchange.getRequestBody(), -1);
+            return new StreamingRequestBody(exchange.getRequestBody(), -1, readTimeout);
         }
         String length = in.getFirst("Content-Length");
         if (length == null) {
             return null;
         }
-        long contentLength = Long.parseLong(length.trim());
-        return contentLength > 0 ? new StreamingRequestBody(exchange.getRequestBody(), contentLength) : null;
+        long contentLength = ResponseTranslation.parseLength(length);
+        return contentLength > 0 ? new StreamingRequestBody(exchange.getRequestBody(), contentLength, readTimeout) : null;
     }
 }

@@ -39,17 +39,27 @@ final class ResponseTranslation {
         String backendLength = response.header("Content-Length");
         if (method.equals("HEAD") || code == 304) {
             if (backendLength != null) {
-                out.set("Content-Length", backendLength);
+                out.set("Content-Length", Long.toString(parseLength(backendLength)));
             }
             return NO_BODY;
         }
         if (code == 204 || code < 200) {
             return NO_BODY;
         }
-        if (backendLength == null) {
+        if (backendLength == null || response.header("Transfer-Encoding") != null) {
+            // Transfer-Encoding overrides Content-Length (RFC 9112 section 6.3): the length is unknown.
             return CHUNKED;
         }
-        long length = Long.parseLong(backendLength.trim());
+        long length = parseLength(backendLength);
         return length == 0 ? NO_BODY : length;
+    }
+
+    /** A Content-Length value: plain digits only, so "+5" or "5, 5" cannot slip through. */
+    static long parseLength(String value) {
+        String digits = value.trim();
+        if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new NumberFormatException("invalid Content-Length " + value);
+        }
+        return Long.parseLong(digits);
     }
 }

@@ -1,5 +1,6 @@
 package dev.lb.balancer.proxy;
 
+import dev.lb.balancer.server.ClientReadTimeout;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
 import okio.BufferedSink;
@@ -17,11 +18,13 @@ final class StreamingRequestBody extends RequestBody {
 
     private final InputStream in;
     private final long contentLength;
+    private final ClientReadTimeout readTimeout;
     private volatile boolean started;
 
-    StreamingRequestBody(InputStream in, long contentLength) {
+    StreamingRequestBody(InputStream in, long contentLength, ClientReadTimeout readTimeout) {
         this.in = in;
         this.contentLength = contentLength;
+        this.readTimeout = readTimeout;
     }
 
     @Override
@@ -51,7 +54,7 @@ final class StreamingRequestBody extends RequestBody {
         while (true) {
             int n;
             try {
-                n = in.read(buffer);
+                n = readTimeout == null ? in.read(buffer) : readTimeout.read(in, buffer);
             } catch (IOException e) {
                 throw new ClientReadException(e);
             }

@@ -5,7 +5,10 @@ import dev.lb.balancer.util.NamedThreadFactory;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Creates the executor that runs client requests. Virtual threads are looked up at run time, as Jetty 12
@@ -30,8 +33,12 @@ public final class WorkerExecutors {
                         + Runtime.version().feature() + " (use \"auto\" or \"platform\", or run a newer JDK)");
             }
         }
-        ExecutorService pool = Executors.newFixedThreadPool(platformThreads, new NamedThreadFactory("proxy-worker", true));
-        return new Created(pool, platformThreads + " platform threads");
+        // The server reads each request head on one of these threads, so a fixed pool would let a few
+        // hundred slow clients (slowloris) hold every thread. The pool keeps platformThreads warm and
+        // grows with the connections that are actually sending; RequestHeadTimeout frees a slow one.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(platformThreads, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), new NamedThreadFactory("proxy-worker", true));
+        return new Created(pool, "platform threads (" + platformThreads + " kept, more on demand)");
     }
 
     /** {@code Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory())}, or null before Java 21. */

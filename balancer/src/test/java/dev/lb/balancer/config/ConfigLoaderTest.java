@@ -62,6 +62,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void clientAndPoolTimeoutsHaveDefaultsAndCanBeSet() throws Exception {
+        TimeoutConfig defaults = ConfigLoader.parse(SEED, "c.json").timeouts();
+        assertEquals(Duration.ofSeconds(4), defaults.backendIdle());
+        assertEquals(Duration.ofSeconds(10), defaults.requestHead());
+        assertEquals(Duration.ofSeconds(30), defaults.requestBodyIdle());
+
+        TimeoutConfig set = ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}],
+                 "timeouts": {"backendIdleMs": 1500, "requestHeadMs": 2500, "requestBodyIdleMs": 3500}}""",
+                "c.json").timeouts();
+        assertEquals(new TimeoutConfig(Duration.ofMillis(2000), Duration.ofMillis(30000), Duration.ofMillis(1500),
+                Duration.ofMillis(2500), Duration.ofMillis(3500)), set);
+    }
+
+    @Test
+    void aRequestHeadTimeoutBelow100MsIsRefusedWithItsPath() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "timeouts": {"requestHeadMs": 5}}""",
+                "c.json"));
+        assertTrue(e.getMessage().contains("timeouts.requestHeadMs 5 is out of range"), e.getMessage());
+    }
+
+    @Test
     void missingFileNamesThePathAndTheOption(@TempDir Path dir) {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.json")));
         assertTrue(e.getMessage().contains("nope.json: config file not found"), e.getMessage());
