@@ -1,12 +1,17 @@
 package dev.lb.balancer;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.health.HealthChecker;
+import dev.lb.balancer.metrics.BalancerMetrics;
+import dev.lb.balancer.metrics.MetricsServer;
 import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
 import dev.lb.balancer.select.SelectionStrategy;
@@ -16,6 +21,7 @@ import dev.lb.balancer.server.WorkerExecutors;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,21 +44,33 @@ public final class Balancer implements AutoCloseable {
         }
     }
 
+    /** The config the balancer started with; {@link #config()} is the one in effect after reloads. */
     private final BalancerConfig config;
     private final Clock clock;
     private final BackendPool pool;
     private final SelectionStrategy strategy;
     private final HealthChecker healthChecker;
     private final BackendClient backendClient;
+    private final RuntimeControl control;
     private HttpServer server;
+    private MetricsServer metricsServer;
     private ExecutorService workers;
     private Instant startedAt;
 
     public Balancer(BalancerConfig config) {
-        this(config, Clock.systemUTC());
+        this(config, null, Clock.systemUTC());
     }
 
     public Balancer(BalancerConfig config, Clock clock) {
+        this(config, null, clock);
+    }
+
+    /** A balancer that reloads {@code configPath} on request; null when it was not loaded from a file. */
+    public Balancer(BalancerConfig config, Path configPath) {
+        this(config, configPath, Clock.systemUTC());
+    }
+
+    public Balancer(BalancerConfig config, Path configPath, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.pool = new BackendPool(config.servers().stream().map(Backend::new).toList(),
@@ -61,7 +79,18 @@ public final class Balancer implements AutoCloseable {
         this.strategy = Strategies.forAlgorithm(config.algorithm());
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
         this.backendClient = new BackendClient(config.timeouts());
-        pool.addListener(Balancer::logHealthChange);
+        this.control = new RuntimeControl(pool, healthChecker, backendClient, config, configPath, clock);
+        pool.addListener(new BackendListener() {
+            @Override
+            public void onHealthChange(HealthEvent event) {
+                logHealthChange(event);
+            }
+
+            @Override
+            public void onAdminChange(AdminEvent event) {
+                logAdminChange(event);
+            }
+        });
     }
 
     /**
@@ -88,7 +117,17 @@ public final class Balancer implements AutoCloseable {
         }
         workers = created.executor();
         server.setExecutor(workers);
-        server.createContext("/", new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries()));
+        ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries());
+        if (config.metrics().enabled()) {
+            try {
+                startMetrics(proxy);
+            } catch (StartupException e) {
+                server.stop(0);
+                workers.shutdown();
+                throw e;
+            }
+        }
+        server.createContext("/", proxy);
         server.start();
         startedAt = clock.instant();
         healthChecker.start();
@@ -98,13 +137,32 @@ public final class Balancer implements AutoCloseable {
         return this;
     }
 
+    private void startMetrics(ProxyHandler proxy) throws StartupException {
+        BalancerMetrics metrics = new BalancerMetrics(pool);
+        metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
+        proxy.observe(metrics);
+        LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1,number,#}/metrics",
+                config.metrics().host(), metricsServer.port());
+    }
+
+    /** The port of the metrics endpoint, when metrics are on. */
+    public java.util.OptionalInt metricsPort() {
+        return metricsServer == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(metricsServer.port());
+    }
+
+    /** Runtime changes and config reloads. */
+    public RuntimeControl control() {
+        return control;
+    }
+
     /** The port the proxy listens on; differs from the config's when that was 0. */
     public int port() {
         return server.getAddress().getPort();
     }
 
+    /** The config in effect: as started, then as the last successful reload left it. */
     public BalancerConfig config() {
-        return config;
+        return control.config();
     }
 
     public BackendPool pool() {
@@ -134,6 +192,11 @@ public final class Balancer implements AutoCloseable {
         // HttpServer.stop waits for exchanges in flight, in whole seconds.
         server.stop((int) Math.ceil(drain.toMillis() / 1000.0));
         server = null;
+        if (metricsServer != null) {
+            metricsServer.close();
+            metricsServer = null;
+        }
+        control.close();
         healthChecker.close();
         workers.shutdown();
         try {
@@ -151,5 +214,16 @@ public final class Balancer implements AutoCloseable {
 
     private static void logHealthChange(HealthEvent event) {
         LOG.log(System.Logger.Level.INFO, "backend {0} is {1} ({2})", event.backend(), event.to(), event.reason());
+    }
+
+    private static void logAdminChange(AdminEvent event) {
+        String change = switch (event.change()) {
+            case ADDED -> "added (" + event.to() + "; joins after a passing health check)";
+            case REMOVED -> "removed";
+            case DRAINED -> "drained: nothing in flight";
+            case STATE -> "is " + event.to() + " (was " + event.from() + ")";
+            case WEIGHT -> "weight " + event.from() + " -> " + event.to();
+        };
+        LOG.log(System.Logger.Level.INFO, "backend {0} {1} (by {2})", event.backend(), change, event.actor());
     }
 }

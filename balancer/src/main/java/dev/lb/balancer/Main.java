@@ -3,6 +3,7 @@ package dev.lb.balancer;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.ConfigException;
 import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.control.ReloadSignal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code java -jar balancer.jar [--config PATH]}: loads the config, starts the balancer and runs until
- * SIGTERM or Ctrl-C, then drains. User errors end the process with one line on stderr and exit 1.
+ * SIGTERM or Ctrl-C, then drains. SIGHUP reloads the config file. User errors end the process with one line on stderr and exit 1.
  */
 @Command(name = "balancer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "HTTP load balancer: proxies requests to healthy backends.")
@@ -37,7 +38,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("balancer: " + e.getMessage());
             return 1;
         }
-        Balancer balancer = new Balancer(config);
+        Balancer balancer = new Balancer(config, configPath);
         try {
             balancer.start();
         } catch (StartupException e) {
@@ -45,9 +46,10 @@ public final class Main implements Callable<Integer> {
             balancer.close();
             return 1;
         }
+        ReloadSignal.install(balancer.control());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            balancer.stop(config.drainTimeout());
+            balancer.stop(balancer.config().drainTimeout());
             stopped.countDown();
         }, "shutdown"));
         try {

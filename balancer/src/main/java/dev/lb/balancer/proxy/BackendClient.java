@@ -22,7 +22,7 @@ public final class BackendClient implements AutoCloseable {
     public static final int KEEP_ALIVE_SECONDS = 30;
     private static final int MAX_IDLE_CONNECTIONS = 256;
 
-    private final OkHttpClient client;
+    private volatile OkHttpClient client;
 
     public BackendClient(TimeoutConfig timeouts) {
         Dispatcher dispatcher = new Dispatcher();
@@ -46,6 +46,12 @@ public final class BackendClient implements AutoCloseable {
     private static EventListener listenerFor(Call call) {
         Attempt attempt = call.request().tag(Attempt.class);
         return attempt != null ? attempt : EventListener.NONE;
+    }
+
+    /** New timeouts for calls started from now on; pooled connections and calls in flight are kept. */
+    public void timeouts(TimeoutConfig timeouts) {
+        client = client.newBuilder().connectTimeout(timeouts.connect()).readTimeout(timeouts.read())
+                .writeTimeout(timeouts.read()).build();
     }
 
     Call newCall(Request request) {

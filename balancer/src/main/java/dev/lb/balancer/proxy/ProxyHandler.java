@@ -41,6 +41,7 @@ public final class ProxyHandler implements HttpHandler {
     private final BackendClient client;
     private final TimeoutConfig timeouts;
     private final int retries;
+    private ExchangeObserver observer = ExchangeObserver.NONE;
 
     public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
                         TimeoutConfig timeouts, int retries) {
@@ -51,12 +52,20 @@ public final class ProxyHandler implements HttpHandler {
         this.retries = retries;
     }
 
+    /** Sets who hears how exchanges went; call before the server starts. */
+    public void observe(ExchangeObserver observer) {
+        this.observer = observer;
+    }
+
     @Override
     public void handle(HttpExchange exchange) throws IOException {
+        long started = System.nanoTime();
         try {
             forward(exchange);
         } catch (ProxyException e) {
             ErrorResponses.send(exchange, e.status(), e.getMessage());
+        } finally {
+            observer.exchangeEnded(exchange.getResponseCode(), started);
         }
         exchange.close();
     }
@@ -73,6 +82,7 @@ public final class ProxyHandler implements HttpHandler {
                     .method(exchange.getRequestMethod(), requestBodyFor(exchange.getRequestMethod(), body))
                     .tag(Attempt.class, attempt)
                     .build();
+            long attemptStarted = System.nanoTime();
             backend.acquire();
             try {
                 Call call = client.newCall(request);
@@ -85,6 +95,7 @@ public final class ProxyHandler implements HttpHandler {
                         backend.recordFailure(reason);
                         pool.reportUnreachable(backend, reason);
                         tried.add(backend);
+                        observer.retried(backend);
                         continue;
                     }
                     throw failed(backend, e);
@@ -93,6 +104,7 @@ public final class ProxyHandler implements HttpHandler {
                 return;
             } finally {
                 backend.release();
+                observer.attemptEnded(backend, exchange.getResponseCode(), attemptStarted);
             }
         }
     }
