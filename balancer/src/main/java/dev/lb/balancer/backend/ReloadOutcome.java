@@ -29,7 +29,7 @@ public record ReloadOutcome(boolean applied, String source, List<String> changes
     /** One line for the log and for operators. */
     public String summary() {
         if (!applied) {
-            return "reload of " + source + " rejected: " + error;
+            return "config reload rejected: " + error; // the error names the file already
         }
         String what = changes.isEmpty() ? "no changes" : String.join("; ", changes);
         String restart = needsRestart.isEmpty() ? "" : "; needs a restart to apply: " + String.join(", ", needsRestart);
