@@ -219,7 +219,7 @@ public final class RuntimeControl implements AutoCloseable {
     private ReloadOutcome apply(BalancerConfig next, String actor) {
         BalancerConfig current = config;
         List<String> changes = new ArrayList<>();
-        String who = "reload by " + actor;
+        String who = actor + " reload";
         Set<URI> wanted = next.servers().stream().map(ServerConfig::url).collect(Collectors.toSet());
         for (Backend b : pool.all()) {
             if (!wanted.contains(b.url()) && !removals.containsKey(b)) {

@@ -21,10 +21,11 @@ public final class RoundRobin implements SelectionStrategy {
 
     @Override
     public Optional<Backend> select(List<Backend> candidates) {
-        int n = candidates.size();
-        if (n == 0) {
-            return Optional.empty();
-        }
+        return candidates.isEmpty() ? Optional.empty() : Optional.of(candidates.get(nextIndex(candidates)));
+    }
+
+    /** The index in {@code candidates} (not empty) whose turn it is. */
+    int nextIndex(List<Backend> candidates) {
         long turn = counter.getAndIncrement();
         Schedule current = schedule;
         if (current == null || !current.isFor(candidates)) {
@@ -34,28 +35,28 @@ public final class RoundRobin implements SelectionStrategy {
             }
         }
         if (current != null) {
-            return Optional.of(current.order[(int) Math.floorMod(turn, (long) current.order.length)]);
+            return current.order[(int) Math.floorMod(turn, (long) current.order.length)];
         }
-        return Optional.of(blockTurn(candidates, turn));
+        return blockTurn(candidates, turn);
     }
 
     /** Fallback for very large total weights: each candidate gets its weight in consecutive turns. */
-    private static Backend blockTurn(List<Backend> candidates, long turn) {
+    private static int blockTurn(List<Backend> candidates, long turn) {
         long total = 0;
         for (Backend b : candidates) {
             total += b.weight();
         }
         if (total <= 0) {
-            return candidates.get((int) Math.floorMod(turn, (long) candidates.size()));
+            return (int) Math.floorMod(turn, (long) candidates.size());
         }
         long point = Math.floorMod(turn, total);
-        for (Backend b : candidates) {
-            point -= b.weight();
+        for (int i = 0; i < candidates.size(); i++) {
+            point -= candidates.get(i).weight();
             if (point < 0) {
-                return b;
+                return i;
             }
         }
-        return candidates.get(candidates.size() - 1);
+        return candidates.size() - 1;
     }
 
     @Override
@@ -67,9 +68,10 @@ public final class RoundRobin implements SelectionStrategy {
     private static final class Schedule {
         final List<Backend> candidates;
         final int[] weights;
-        final Backend[] order;
+        /** Indexes into {@link #candidates}, one per turn of the cycle. */
+        final int[] order;
 
-        private Schedule(List<Backend> candidates, int[] weights, Backend[] order) {
+        private Schedule(List<Backend> candidates, int[] weights, int[] order) {
             this.candidates = candidates;
             this.weights = weights;
             this.order = order;
@@ -101,7 +103,7 @@ public final class RoundRobin implements SelectionStrategy {
             if (total > MAX_SCHEDULE) {
                 return null;
             }
-            Backend[] order = new Backend[(int) total];
+            int[] order = new int[(int) total];
             long[] current = new long[n];
             for (int turn = 0; turn < total; turn++) {
                 int best = 0;
@@ -112,7 +114,7 @@ public final class RoundRobin implements SelectionStrategy {
                     }
                 }
                 current[best] -= total;
-                order[turn] = candidates.get(best);
+                order[turn] = best;
             }
             for (int i = 0; i < n; i++) {
                 weights[i] = candidates.get(i).weight();

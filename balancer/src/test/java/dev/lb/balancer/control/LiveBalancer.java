@@ -96,7 +96,8 @@ public final class LiveBalancer implements AutoCloseable {
     public void writeConfig(List<BackendServer> list, String extraJson) throws IOException {
         String serverJson = list.stream().map(s -> "{\"url\": \"" + url(s) + "\"}").collect(Collectors.joining(", "));
         String extra = extraJson.isBlank() ? "" : ", " + extraJson;
-        Files.writeString(configFile, "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 1, "
+        String interval = extraJson.contains("\"healthCheckInterval\"") ? "" : "\"healthCheckInterval\": 1, ";
+        Files.writeString(configFile, "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, " + interval
                 + "\"drainTimeoutMs\": 10000, \"servers\": [" + serverJson + "]" + extra + "}");
     }
 
@@ -135,7 +136,9 @@ public final class LiveBalancer implements AutoCloseable {
     }
 
     public void awaitAllUp() {
-        await("every backend UP", () -> balancer.pool().all().stream().allMatch(b -> b.health() == HealthState.UP));
+        // The config's "healthy" is only a guess: wait for a real check of each backend.
+        await("every backend checked and UP", () -> balancer.pool().all().stream()
+                .allMatch(b -> b.totalChecks() > 0 && b.health() == HealthState.UP));
     }
 
     /** Polls {@code condition} until it holds, failing after {@link #PATIENCE}. */
