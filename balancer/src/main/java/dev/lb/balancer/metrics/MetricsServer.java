@@ -8,7 +8,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.BindException;
 
-/** Serves {@code GET /metrics} in the Prometheus text format on its own port and threads. */
+/**
+ * Serves {@code GET /metrics} in the Prometheus text format (and {@code GET /-/healthy}) on its own
+ * port and threads, apart from the proxy so a scrape never waits behind traffic.
+ */
 public final class MetricsServer implements AutoCloseable {
     private final HTTPServer server;
 
@@ -25,7 +28,9 @@ public final class MetricsServer implements AutoCloseable {
         String where = config.host() + ":" + config.port();
         try {
             return new MetricsServer(HTTPServer.builder()
-                    .hostname(config.host()).port(config.port()).registry(registry).buildAndStart());
+                    .hostname(config.host()).port(config.port()).registry(registry)
+                    .registerHealthHandler(true) // GET /-/healthy for liveness probes
+                    .buildAndStart());
         } catch (BindException e) {
             throw new StartupException("cannot serve metrics on " + where
                     + ": port already in use (stop the other process or change \"metricsPort\" in the config)");

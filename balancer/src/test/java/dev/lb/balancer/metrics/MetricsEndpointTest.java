@@ -124,6 +124,15 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void livenessProbeAnswersNextToTheMetrics() throws Exception {
+        live = LiveBalancer.start(dir, 1, "\"metricsPort\": 0");
+        int port = live.balancer().metricsPort().orElseThrow();
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/-/healthy")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+    }
+
+    @Test
     void noMetricsPortMeansNoEndpoint() throws Exception {
         live = LiveBalancer.start(dir, 1, "");
         assertTrue(live.balancer().metricsPort().isEmpty());
