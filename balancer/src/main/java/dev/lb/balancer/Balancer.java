@@ -123,6 +123,7 @@ public final class Balancer implements AutoCloseable {
                 startMetrics(proxy);
             } catch (StartupException e) {
                 server.stop(0);
+                server = null;
                 workers.shutdown();
                 throw e;
             }

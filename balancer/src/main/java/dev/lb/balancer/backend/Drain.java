@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -51,12 +53,23 @@ public final class Drain {
     }
 
     /**
-     * Hears each new in-flight count while the drain runs; the last call is 0. Called on request
-     * threads, so the listener must return at once (hand the value to a queue). It is not called with
-     * the count at the time it is added: read {@link #inFlight()} for that.
+     * Hears each new in-flight count while the drain runs. Called on request threads, concurrently and
+     * so not necessarily in order, so the listener must be thread-safe and return at once. It is not
+     * called with the count at the time it is added: read {@link #inFlight()} for that. Prefer
+     * {@link #onProgress(IntConsumer, Executor)} to get an ordered sequence.
      */
     public void onProgress(IntConsumer listener) {
         progress.add(listener);
+    }
+
+    /**
+     * Hears the in-flight count on {@code executor} instead of on request threads: calls never overlap
+     * and never block a request, and when counts arrive faster than the listener takes them, only the
+     * latest is delivered. The counts delivered never go up, and the final 0 is always delivered.
+     * Suits a slow consumer such as a streaming RPC.
+     */
+    public void onProgress(IntConsumer listener, Executor executor) {
+        progress.add(new Coalescing(listener, executor));
     }
 
     public void removeProgressListener(IntConsumer listener) {
@@ -78,5 +91,43 @@ public final class Drain {
 
     void abandon(String why) {
         completion.completeExceptionally(new CancellationException(why));
+    }
+
+    /** Hands the latest count to one delivery task at a time on an executor. */
+    private static final class Coalescing implements IntConsumer {
+        private final IntConsumer listener;
+        private final Executor executor;
+        /** The lowest count reported: concurrent releases may report out of order, but a drain only goes down. */
+        private final AtomicInteger latest = new AtomicInteger(Integer.MAX_VALUE);
+        private final AtomicInteger pending = new AtomicInteger();
+        private int lastDelivered = -1; // only touched by the one running delivery
+
+        Coalescing(IntConsumer listener, Executor executor) {
+            this.listener = listener;
+            this.executor = executor;
+        }
+
+        @Override
+        public void accept(int remaining) {
+            latest.accumulateAndGet(remaining, Math::min);
+            if (pending.getAndIncrement() == 0) {
+                executor.execute(this::deliver);
+            }
+        }
+
+        private void deliver() {
+            int missed = 1;
+            while (true) {
+                int value = latest.get();
+                if (value != lastDelivered) {
+                    lastDelivered = value;
+                    listener.accept(value);
+                }
+                missed = pending.addAndGet(-missed);
+                if (missed == 0) {
+                    return;
+                }
+            }
+        }
     }
 }

@@ -41,8 +41,10 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     private final CounterDataPoint[] requestsByClass = new CounterDataPoint[CODE_CLASSES.length];
     private final DistributionDataPoint requestDuration;
     private final Map<Backend, BackendSeries> series = new ConcurrentHashMap<>();
+    private final BackendPool pool;
 
     public BalancerMetrics(BackendPool pool) {
+        this.pool = pool;
         Counter requests = Counter.builder().name("lb_requests")
                 .help("Client requests answered, by status class of the answer (none: no answer could be sent)")
                 .labelNames("code_class").withoutExemplars().register(registry);
@@ -118,8 +120,10 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     @Override
     public void attemptEnded(Backend backend, int status, long startNanos) {
         BackendSeries s = seriesOf(backend);
-        s.requests[codeClass(status)].inc();
-        s.duration.observe(secondsSince(startNanos));
+        if (s != null) {
+            s.requests[codeClass(status)].inc();
+            s.duration.observe(secondsSince(startNanos));
+        }
     }
 
     @Override
@@ -130,7 +134,10 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
 
     @Override
     public void retried(Backend from) {
-        seriesOf(from).retries.inc();
+        BackendSeries s = seriesOf(from);
+        if (s != null) {
+            s.retries.inc();
+        }
     }
 
     @Override
@@ -160,9 +167,16 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         retries.remove(name);
     }
 
+    /**
+     * The backend's cached data points; null for a backend already removed from the pool (a request
+     * that outlived its removal), so its series, once forgotten, do not come back.
+     */
     private BackendSeries seriesOf(Backend backend) {
         BackendSeries s = series.get(backend);
-        return s != null ? s : series.computeIfAbsent(backend, this::newSeries);
+        if (s != null) {
+            return s;
+        }
+        return pool.contains(backend) ? series.computeIfAbsent(backend, this::newSeries) : null;
     }
 
     private BackendSeries newSeries(Backend backend) {

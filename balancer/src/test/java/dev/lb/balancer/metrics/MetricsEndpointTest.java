@@ -133,6 +133,19 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void takenMetricsPortStopsStartupWithOneLineNamingTheField() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            var config = dev.lb.balancer.config.ConfigLoader.parse("{\"port\": 0, \"adminPort\": 0, \"metricsPort\": "
+                    + taken.getLocalPort() + ", \"servers\": [{\"url\": \"http://127.0.0.1:1\"}]}", "c.json");
+            try (var balancer = new dev.lb.balancer.Balancer(config)) {
+                var e = org.junit.jupiter.api.Assertions.assertThrows(dev.lb.balancer.StartupException.class, balancer::start);
+                assertEquals("cannot serve metrics on 127.0.0.1:" + taken.getLocalPort()
+                        + ": port already in use (stop the other process or change \"metricsPort\" in the config)", e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void noMetricsPortMeansNoEndpoint() throws Exception {
         live = LiveBalancer.start(dir, 1, "");
         assertTrue(live.balancer().metricsPort().isEmpty());
