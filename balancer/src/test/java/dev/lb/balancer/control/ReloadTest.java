@@ -130,6 +130,35 @@ class ReloadTest {
     }
 
     @Test
+    void reloadedReadTimeoutAppliesToTheNextRequest() throws Exception {
+        live = LiveBalancer.start(dir, 1, "");
+        assertEquals(200, live.get("/delay/800").statusCode(), "the default read timeout is 30 s");
+        live.writeConfig(List.of(live.server(0)), "\"timeouts\": {\"readMs\": 200}");
+
+        assertTrue(live.control().reload().applied());
+
+        assertEquals(504, live.get("/delay/800").statusCode(), "the new 200 ms read timeout cuts the request");
+    }
+
+    @Test
+    void reloadedHealthCheckIntervalTakesEffect() throws Exception {
+        live = LiveBalancer.start(dir, 2, "\"healthCheckInterval\": 3600");
+        Backend failing = live.backend(live.server(1));
+        live.server(1).setHealthy(false);
+        live.writeConfig(List.of(live.server(0), live.server(1)), "\"healthCheckInterval\": 1");
+
+        ReloadOutcome outcome = live.control().reload();
+
+        assertTrue(outcome.applied(), outcome.summary());
+        Backend healthy = live.backend(live.server(0));
+        long checksAtReload = healthy.totalChecks();
+        await("the failing backend DOWN", () -> !live.balancer().pool().available().contains(failing));
+        await("checks repeating at the new 1 s interval (the old one was an hour)",
+                () -> healthy.totalChecks() >= checksAtReload + 3);
+        assertEquals(Duration.ofSeconds(1), live.balancer().healthChecker().config().interval());
+    }
+
+    @Test
     void reloadPutsRuntimeChangesBackToWhatTheFileSays() throws Exception {
         live = LiveBalancer.start(dir, 2, "");
         Backend first = live.backend(live.server(0));
