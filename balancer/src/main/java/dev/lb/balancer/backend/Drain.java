@@ -2,7 +2,6 @@ package dev.lb.balancer.backend;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -41,8 +40,8 @@ public final class Drain {
 
     /**
      * Completes with this drain once no request is in flight. Completes exceptionally with a
-     * {@link CancellationException} if the backend leaves the draining state first (enabled, disabled
-     * or set ready again).
+     * {@link DrainAbandonedException} if the backend leaves the draining state first (enabled,
+     * disabled or removed).
      */
     public CompletableFuture<Drain> completion() {
         return completion;
@@ -90,7 +89,7 @@ public final class Drain {
     }
 
     void abandon(String why) {
-        completion.completeExceptionally(new CancellationException(why));
+        completion.completeExceptionally(new DrainAbandonedException(why));
     }
 
     /** Hands the latest count to one delivery task at a time on an executor. */

@@ -9,7 +9,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,8 +51,9 @@ class DrainTest {
 
         pool.adminState(backend, AdminState.READY, "test");
 
-        CancellationException e = assertThrows(CancellationException.class, () -> drain.completion().get());
-        assertEquals("backend a (http://a:80) was set ready before its drain finished", e.getMessage());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> drain.completion().get());
+        assertInstanceOf(DrainAbandonedException.class, e.getCause());
+        assertEquals("backend a (http://a:80) was set ready before its drain finished", e.getCause().getMessage());
         backend.release(); // no drain listens any more: nothing happens
         assertEquals(null, backend.drain());
     }
