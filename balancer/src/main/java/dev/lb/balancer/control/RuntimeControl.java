@@ -4,7 +4,6 @@ import dev.lb.balancer.backend.AdminState;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.Drain;
-import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BackendUrls;
 import dev.lb.balancer.config.BalancerConfig;
@@ -13,23 +12,12 @@ import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.proxy.BackendClient;
-import dev.lb.balancer.util.NamedThreadFactory;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -50,11 +38,10 @@ public final class RuntimeControl implements AutoCloseable {
 
     private final BackendPool pool;
     private final HealthChecker healthChecker;
-    private final BackendClient backendClient;
+    private final Membership membership;
+    private final Reloader reloader;
     private final Path configPath;
     private final Clock clock;
-    private final ScheduledExecutorService deadlines;
-    private final Map<Backend, Removal> removals = new ConcurrentHashMap<>();
     private volatile BalancerConfig config;
 
     /**
@@ -65,11 +52,11 @@ public final class RuntimeControl implements AutoCloseable {
                           BalancerConfig config, Path configPath, Clock clock) {
         this.pool = pool;
         this.healthChecker = healthChecker;
-        this.backendClient = backendClient;
         this.config = config;
         this.configPath = configPath;
         this.clock = clock;
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("runtime-control", true));
+        this.membership = new Membership(pool, healthChecker, () -> this.config.drainTimeout());
+        this.reloader = new Reloader(pool, healthChecker, backendClient, membership);
     }
 
     /** The config in effect: the file as last loaded, with settings that need a restart as started. */
@@ -120,8 +107,7 @@ public final class RuntimeControl implements AutoCloseable {
      * rotation as soon as one passes; from draining, it is in rotation again at once if healthy.
      */
     public synchronized void enable(String backend, String actor) throws ControlException {
-        Backend b = changeable(backend);
-        makeReady(b, actor);
+        membership.makeReady(changeable(backend), actor);
     }
 
     public void setWeight(String backend, int weight) throws ControlException {
@@ -161,12 +147,12 @@ public final class RuntimeControl implements AutoCloseable {
         for (Backend existing : pool.all()) {
             if (existing.url().equals(uri) || existing.name().equals(effectiveName)
                     || existing.name().equals(uri.toString()) || existing.url().toString().equals(effectiveName)) {
-                String removing = removals.containsKey(existing) ? " (being removed; wait until it is gone)" : "";
+                String removing = membership.removing(existing) ? " (being removed; wait until it is gone)" : "";
                 throw new ControlException("backend " + existing + " is already in the pool" + removing);
             }
         }
         Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false));
-        join(backend, actor);
+        membership.join(backend, actor);
         return backend;
     }
 
@@ -181,8 +167,8 @@ public final class RuntimeControl implements AutoCloseable {
      */
     public synchronized Removal remove(String backend, String actor) throws ControlException {
         Backend b = find(backend);
-        Removal running = removals.get(b);
-        return running != null ? running : startRemoval(b, actor);
+        Removal running = membership.removal(b);
+        return running != null ? running : membership.startRemoval(b, actor);
     }
 
     // --- reload --------------------------------------------------------------------------------
@@ -205,7 +191,9 @@ public final class RuntimeControl implements AutoCloseable {
             outcome = ReloadOutcome.rejected(source, "the balancer was not started from a config file", clock.instant());
         } else {
             try {
-                outcome = apply(ConfigLoader.load(configPath), actor);
+                Reloader.Applied applied = reloader.apply(config, ConfigLoader.load(configPath), actor + " reload");
+                config = applied.config();
+                outcome = new ReloadOutcome(true, source, applied.changes(), applied.needsRestart(), "", clock.instant());
             } catch (ConfigException e) {
                 outcome = ReloadOutcome.rejected(source, e.getMessage(), clock.instant());
             }
@@ -216,114 +204,10 @@ public final class RuntimeControl implements AutoCloseable {
         return outcome;
     }
 
-    private ReloadOutcome apply(BalancerConfig next, String actor) {
-        BalancerConfig current = config;
-        List<String> changes = new ArrayList<>();
-        String who = actor + " reload";
-        Set<URI> wanted = next.servers().stream().map(ServerConfig::url).collect(Collectors.toSet());
-        for (Backend b : pool.all()) {
-            if (!wanted.contains(b.url()) && !removals.containsKey(b)) {
-                startRemoval(b, who);
-                changes.add("removing " + b + " (draining " + b.inFlight() + " in flight)");
-            }
-        }
-        List<String> needsRestart = new ArrayList<>();
-        for (ServerConfig server : next.servers()) {
-            applyServer(server, who, changes, needsRestart);
-        }
-        if (!next.healthCheck().equals(current.healthCheck())) {
-            pool.policy(new HealthPolicy(next.healthCheck().healthyThreshold(), next.healthCheck().unhealthyThreshold()));
-            healthChecker.reconfigure(next.healthCheck());
-            changes.add("health checks " + next.healthCheck());
-        }
-        if (!next.timeouts().equals(current.timeouts())) {
-            backendClient.timeouts(next.timeouts());
-            changes.add("timeouts connect " + next.timeouts().connect().toMillis() + " ms, read "
-                    + next.timeouts().read().toMillis() + " ms");
-        }
-        if (!next.drainTimeout().equals(current.drainTimeout())) {
-            changes.add("drainTimeoutMs " + current.drainTimeout().toMillis() + " -> " + next.drainTimeout().toMillis());
-        }
-        needsRestart.addAll(RestartOnly.changed(current, next));
-        config = RestartOnly.keep(current, next);
-        return new ReloadOutcome(true, configPath.toString(), changes, needsRestart, "", clock.instant());
-    }
-
-    /** Brings one backend of the new file to what the file says, adding it if it is new. */
-    private void applyServer(ServerConfig server, String actor, List<String> changes, List<String> needsRestart) {
-        Optional<Backend> found = pool.all().stream()
-                .filter(b -> b.url().equals(server.url()) && !removals.containsKey(b)).findFirst();
-        if (found.isEmpty()) {
-            // A backend still draining out under the same URL or name makes way for the new one at once.
-            pool.all().stream()
-                    .filter(b -> b.url().equals(server.url()) || b.name().equals(server.name()))
-                    .forEach(b -> pool.remove(b, actor));
-            join(new Backend(new ServerConfig(server.url(), server.name(), server.weight(), false)), actor);
-            changes.add("added " + server.name() + " (weight " + server.weight() + ")");
-            return;
-        }
-        Backend b = found.get();
-        if (!b.name().equals(server.name())) {
-            needsRestart.add("name of " + server.url() + " \"" + b.name() + "\" -> \"" + server.name() + "\"");
-        }
-        if (b.weight() != server.weight()) {
-            changes.add("weight of " + b.name() + " " + b.weight() + " -> " + server.weight());
-            pool.weight(b, server.weight(), actor);
-        }
-        if (b.adminState() != AdminState.READY) {
-            changes.add(b.name() + " " + b.adminState().label() + " -> ready");
-            makeReady(b, actor);
-        }
-    }
-
-    // --- shared steps --------------------------------------------------------------------------
-
-    private void join(Backend backend, String actor) {
-        pool.add(backend, actor);
-        healthChecker.watch(backend);
-    }
-
-    private void makeReady(Backend b, String actor) {
-        AdminState was = b.adminState();
-        if (was == AdminState.MAINTENANCE) {
-            pool.awaitCheck(b, "back from maintenance; waiting for a health check");
-        }
-        pool.adminState(b, AdminState.READY, actor);
-        healthChecker.watch(b);
-    }
-
-    private Removal startRemoval(Backend b, String actor) {
-        Drain drain = b.adminState() == AdminState.DRAINING
-                ? b.drain()
-                : pool.adminState(b, AdminState.DRAINING, actor).orElseThrow();
-        CompletableFuture<Backend> removed = new CompletableFuture<>();
-        Removal removal = new Removal(drain, removed);
-        removals.put(b, removal);
-        long timeoutMs = config.drainTimeout().toMillis();
-        ScheduledFuture<?> deadline = deadlines.schedule(() -> {
-            LOG.log(System.Logger.Level.WARNING, "backend {0} still has {1} in flight after {2} ms; removing it anyway",
-                    b, b.inFlight(), timeoutMs);
-            drop(b, actor, removed);
-        }, timeoutMs, TimeUnit.MILLISECONDS);
-        // Dropping takes the pool's lock: never do it on the request thread whose release ended the drain.
-        drain.completion().whenCompleteAsync((d, failure) -> {
-            deadline.cancel(false);
-            drop(b, actor, removed);
-        }, deadlines);
-        return removal;
-    }
-
-    private void drop(Backend b, String actor, CompletableFuture<Backend> removed) {
-        healthChecker.unwatch(b);
-        pool.remove(b, actor);
-        removals.remove(b);
-        removed.complete(b);
-    }
-
     /** A backend that an operator may change: known and not on its way out. */
     private Backend changeable(String name) throws ControlException {
         Backend b = find(name);
-        if (removals.containsKey(b)) {
+        if (membership.removing(b)) {
             throw new ControlException("backend " + b + " is being removed");
         }
         return b;
@@ -353,9 +237,9 @@ public final class RuntimeControl implements AutoCloseable {
         }
     }
 
-    /** Stops the drain-deadline thread; removals still pending are left as they are. */
+    /** Stops the thread that completes removals; removals still pending are left as they are. */
     @Override
     public void close() {
-        deadlines.shutdownNow();
+        membership.close();
     }
 }
