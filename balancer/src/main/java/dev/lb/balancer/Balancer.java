@@ -4,12 +4,17 @@ import com.sun.net.httpserver.HttpServer;
 import dev.lb.balancer.admin.AdminServer;
 import dev.lb.balancer.admin.BalancerFacts;
 import dev.lb.balancer.admin.StatusReader;
+import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.health.HealthChecker;
+import dev.lb.balancer.metrics.BalancerMetrics;
+import dev.lb.balancer.metrics.MetricsServer;
 import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
 import dev.lb.balancer.select.SelectionStrategy;
@@ -22,6 +27,7 @@ import dev.lb.balancer.server.WorkerExecutors;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,6 +63,7 @@ public final class Balancer implements AutoCloseable {
         }
     }
 
+    /** The config the balancer started with; {@link #config()} is the one in effect after reloads. */
     private final BalancerConfig config;
     private final Clock clock;
     private final BackendPool pool;
@@ -64,7 +71,9 @@ public final class Balancer implements AutoCloseable {
     private final HealthChecker healthChecker;
     private final BackendClient backendClient;
     private final ExchangeTracker exchanges = new ExchangeTracker();
+    private final RuntimeControl control;
     private HttpServer server;
+    private MetricsServer metricsServer;
     private ExecutorService workers;
     private RequestHeadTimeout headTimeout;
     private ClientReadTimeout bodyTimeout;
@@ -72,10 +81,19 @@ public final class Balancer implements AutoCloseable {
     private AdminServer admin;
 
     public Balancer(BalancerConfig config) {
-        this(config, Clock.systemUTC());
+        this(config, null, Clock.systemUTC());
     }
 
     public Balancer(BalancerConfig config, Clock clock) {
+        this(config, null, clock);
+    }
+
+    /** A balancer that reloads {@code configPath} on request; null when it was not loaded from a file. */
+    public Balancer(BalancerConfig config, Path configPath) {
+        this(config, configPath, Clock.systemUTC());
+    }
+
+    public Balancer(BalancerConfig config, Path configPath, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.pool = new BackendPool(config.servers().stream().map(Backend::new).toList(),
@@ -84,7 +102,18 @@ public final class Balancer implements AutoCloseable {
         this.strategy = Strategies.forAlgorithm(config.algorithm());
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
         this.backendClient = new BackendClient(config.timeouts());
-        pool.addListener(Balancer::logHealthChange);
+        this.control = new RuntimeControl(pool, healthChecker, backendClient, config, configPath, clock);
+        pool.addListener(new BackendListener() {
+            @Override
+            public void onHealthChange(HealthEvent event) {
+                logHealthChange(event);
+            }
+
+            @Override
+            public void onAdminChange(AdminEvent event) {
+                logAdminChange(event);
+            }
+        });
     }
 
     /**
@@ -115,6 +144,18 @@ public final class Balancer implements AutoCloseable {
         bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
         ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries(),
                 bodyTimeout, exchanges::draining);
+        if (config.metrics().enabled()) {
+            try {
+                startMetrics(proxy);
+            } catch (StartupException e) {
+                server.stop(0);
+                server = null;
+                workers.shutdown();
+                headTimeout.close();
+                bodyTimeout.close();
+                throw e;
+            }
+        }
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();
@@ -132,6 +173,24 @@ public final class Balancer implements AutoCloseable {
                 config.host(), port(), strategy.name(), created.description(),
                 pool.all().stream().map(Backend::toString).collect(Collectors.joining(", ")));
         return this;
+    }
+
+    private void startMetrics(ProxyHandler proxy) throws StartupException {
+        BalancerMetrics metrics = new BalancerMetrics(pool);
+        metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
+        proxy.observe(metrics);
+        LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1,number,#}/metrics",
+                config.metrics().host(), metricsServer.port());
+    }
+
+    /** The port of the metrics endpoint, when metrics are on. */
+    public java.util.OptionalInt metricsPort() {
+        return metricsServer == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(metricsServer.port());
+    }
+
+    /** Runtime changes and config reloads. */
+    public RuntimeControl control() {
+        return control;
     }
 
     /** The port the proxy listens on; differs from the config's when that was 0. */
@@ -155,8 +214,9 @@ public final class Balancer implements AutoCloseable {
                 config.healthCheck().interval(), version == null ? "dev" : version);
     }
 
+    /** The config in effect: as started, then as the last successful reload left it. */
     public BalancerConfig config() {
-        return config;
+        return control.config();
     }
 
     public BackendPool pool() {
@@ -216,6 +276,11 @@ public final class Balancer implements AutoCloseable {
         }
         admin.close();
         admin = null;
+        if (metricsServer != null) {
+            metricsServer.close();
+            metricsServer = null;
+        }
+        control.close();
         healthChecker.close();
         headTimeout.close();
         bodyTimeout.close();
@@ -235,5 +300,16 @@ public final class Balancer implements AutoCloseable {
 
     private static void logHealthChange(HealthEvent event) {
         LOG.log(System.Logger.Level.INFO, "backend {0} is {1} ({2})", event.backend(), event.to(), event.reason());
+    }
+
+    private static void logAdminChange(AdminEvent event) {
+        String change = switch (event.change()) {
+            case ADDED -> "added (" + event.to() + "; joins after a passing health check)";
+            case REMOVED -> "removed";
+            case DRAINED -> "drained: nothing in flight";
+            case STATE -> "is " + event.to() + " (was " + event.from() + ")";
+            case WEIGHT -> "weight " + event.from() + " -> " + event.to();
+        };
+        LOG.log(System.Logger.Level.INFO, "backend {0} {1} (by {2})", event.backend(), change, event.actor());
     }
 }

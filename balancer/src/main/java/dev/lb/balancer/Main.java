@@ -3,6 +3,7 @@ package dev.lb.balancer;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.ConfigException;
 import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.control.ReloadSignal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code java -jar balancer.jar [--config PATH]}: loads the config, starts the balancer and runs until
- * SIGTERM or Ctrl-C, then drains. User errors end the process with one line on stderr and exit 1.
+ * SIGTERM or Ctrl-C, then drains. SIGHUP reloads the config file. User errors end the process with one line on stderr and exit 1.
  */
 @Command(name = "balancer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "HTTP load balancer: proxies requests to healthy backends.")
@@ -38,7 +39,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("balancer: " + e.getMessage());
             return 1;
         }
-        Balancer balancer = new Balancer(config);
+        Balancer balancer = new Balancer(config, configPath);
         try {
             balancer.start();
         } catch (StartupException e) {
@@ -46,12 +47,13 @@ public final class Main implements Callable<Integer> {
             balancer.close();
             return 1;
         }
+        ReloadSignal.install(balancer.control());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping: draining requests in flight (up to {0,number,#} ms)",
-                    config.drainTimeout().toMillis());
+                    balancer.config().drainTimeout().toMillis());
             long started = System.nanoTime();
-            balancer.stop(config.drainTimeout());
+            balancer.stop(balancer.config().drainTimeout());
             // Straight to stderr, in the log's format: java.util.logging's own shutdown hook may already
             // have closed its handlers.
             System.err.printf("%1$tF %1$tT INFO stopped after %2$d ms%n", java.time.ZonedDateTime.now(),

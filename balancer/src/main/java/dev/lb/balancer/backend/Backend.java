@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One backend server and its live counters. The counters are updated by request threads without locks;
- * health state is owned by the {@link BackendPool}, which alone changes it.
+ * health state, admin state and weight are owned by the {@link BackendPool}, which alone changes them.
  */
 public final class Backend {
     /** How many health changes each backend remembers for operators. */
@@ -20,11 +20,16 @@ public final class Backend {
 
     private final String name;
     private final URI url;
-    private final int weight;
+    private volatile int weight;
+    private volatile AdminState adminState = AdminState.READY;
+    /** Set only while draining; request threads read it once per release. */
+    private volatile Drain drain;
 
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder requests = new LongAdder();
     private final LongAdder failures = new LongAdder();
+    private final LongAdder checks = new LongAdder();
+    private final LongAdder checkFailures = new LongAdder();
     private volatile HealthState health;
     private final AtomicReference<CheckResult> lastCheck = new AtomicReference<>();
     private volatile String lastError = "";
@@ -48,8 +53,30 @@ public final class Backend {
         return url;
     }
 
+    /** Share of new work relative to the other backends; 0 means no new work. Changes at run time. */
     public int weight() {
         return weight;
+    }
+
+    void weight(int weight) {
+        this.weight = weight;
+    }
+
+    public AdminState adminState() {
+        return adminState;
+    }
+
+    void adminState(AdminState state) {
+        this.adminState = state;
+    }
+
+    /** The drain in progress, or null when the backend is not draining. */
+    public Drain drain() {
+        return drain;
+    }
+
+    void drain(Drain drain) {
+        this.drain = drain;
     }
 
     public HealthState health() {
@@ -81,7 +108,11 @@ public final class Backend {
 
     /** Marks the end of an exchange started with {@link #acquire()}. */
     public void release() {
-        inFlight.decrementAndGet();
+        int remaining = inFlight.decrementAndGet();
+        Drain current = drain;
+        if (current != null) {
+            current.inFlightChanged(remaining);
+        }
     }
 
     /** Counts one failed exchange (no usable answer from this backend). */
@@ -92,6 +123,16 @@ public final class Backend {
 
     public CheckResult lastCheck() {
         return lastCheck.get();
+    }
+
+    /** Active health checks run against this backend. */
+    public long totalChecks() {
+        return checks.sum();
+    }
+
+    /** Active health checks this backend failed. */
+    public long totalCheckFailures() {
+        return checkFailures.sum();
     }
 
     public String lastError() {
@@ -119,14 +160,26 @@ public final class Backend {
     /** Records a check result and updates the streaks; called by the pool under its lock. */
     void recordCheck(CheckResult result) {
         lastCheck.set(result);
+        checks.increment();
         if (result.healthy()) {
             consecutiveSuccesses++;
             consecutiveFailures = 0;
         } else {
             consecutiveFailures++;
             consecutiveSuccesses = 0;
+            checkFailures.increment();
             lastError = result.detail();
         }
+    }
+
+    /**
+     * Forgets past check results so the next check decides the state at once, as the first check after
+     * start-up does; used when a backend returns from maintenance.
+     */
+    void resetChecks() {
+        lastCheck.set(null);
+        consecutiveSuccesses = 0;
+        consecutiveFailures = 0;
     }
 
     /** The last {@value #HISTORY_SIZE} health changes, oldest first. */

@@ -1,22 +1,23 @@
 package dev.lb.balancer.backend;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The set of backends and who among them may take new requests. The pool owns health state: checks and
- * passive failures are reported here, and changes are published to listeners. Request threads read
- * {@link #available()}, an immutable snapshot replaced on every change, so choosing a backend takes no
- * lock.
+ * The set of backends and who among them may take new requests. The pool owns health state, admin
+ * state, weights and membership: checks, passive failures and admin changes are reported here, and
+ * every change is published to listeners. Request threads read {@link #available()}, an immutable
+ * snapshot replaced on every change, so choosing a backend takes no lock.
  */
 public final class BackendPool {
-    private final List<Backend> backends;
-    private final HealthPolicy policy;
     private final Clock clock;
     private final List<BackendListener> listeners = new CopyOnWriteArrayList<>();
     private final Object stateLock = new Object();
+    private volatile HealthPolicy policy;
+    private volatile List<Backend> backends;
     private volatile List<Backend> available;
 
     public BackendPool(List<Backend> backends, HealthPolicy policy, Clock clock) {
@@ -26,20 +27,25 @@ public final class BackendPool {
         this.available = computeAvailable();
     }
 
-    /** Every backend, in config order. */
+    /** Every backend, in config order, runtime additions last; an immutable snapshot. */
     public List<Backend> all() {
         return backends;
     }
 
-    /** Backends that may take a new request now: healthy and with a weight above 0. */
+    /** Backends that may take a new request now: healthy, ready and with a weight above 0. */
     public List<Backend> available() {
         return available;
     }
 
+    /** The backend with this name or base URL, as the config writes it. */
     public Optional<Backend> find(String nameOrUrl) {
         return backends.stream()
                 .filter(b -> b.name().equals(nameOrUrl) || b.url().toString().equals(nameOrUrl))
                 .findFirst();
+    }
+
+    public boolean contains(Backend backend) {
+        return backends.contains(backend);
     }
 
     public void addListener(BackendListener listener) {
@@ -50,10 +56,132 @@ public final class BackendPool {
         listeners.remove(listener);
     }
 
+    /** Replaces the health state machine's thresholds; later checks use the new ones. */
+    public void policy(HealthPolicy policy) {
+        this.policy = policy;
+    }
+
+    /**
+     * Adds a backend. It joins rotation only when it is UP, so a backend created DOWN waits for a
+     * passing health check.
+     *
+     * @throws IllegalArgumentException when a backend with the same URL or name is already in the pool
+     */
+    public void add(Backend backend, String actor) {
+        AdminEvent event;
+        synchronized (stateLock) {
+            for (Backend existing : backends) {
+                if (existing.url().equals(backend.url()) || existing.name().equals(backend.name())) {
+                    throw new IllegalArgumentException("backend " + existing + " is already in the pool");
+                }
+            }
+            List<Backend> next = new ArrayList<>(backends);
+            next.add(backend);
+            backends = List.copyOf(next);
+            available = computeAvailable();
+            event = adminEvent(backend, AdminEvent.Change.ADDED, "", "weight " + backend.weight(), actor);
+        }
+        publish(event);
+    }
+
+    /**
+     * Drops a backend from the pool at once. Requests already sent to it finish normally; drain it
+     * first to wait for them.
+     *
+     * @return false when the backend was not in the pool
+     */
+    public boolean remove(Backend backend, String actor) {
+        AdminEvent event;
+        synchronized (stateLock) {
+            if (!backends.contains(backend)) {
+                return false;
+            }
+            backends = backends.stream().filter(b -> b != backend).toList();
+            available = computeAvailable();
+            Drain drain = backend.drain();
+            backend.drain(null);
+            if (drain != null && !drain.isDone()) {
+                drain.abandon("backend " + backend + " was removed before its drain finished");
+            }
+            event = adminEvent(backend, AdminEvent.Change.REMOVED, backend.adminState().label(), "", actor);
+        }
+        publish(event);
+        return true;
+    }
+
+    /**
+     * Moves a backend to {@code state}. Moving to DRAINING returns the drain (the one already running
+     * when it was draining before); it may complete before this method returns when nothing is in
+     * flight. Leaving DRAINING abandons the running drain.
+     *
+     * @return the drain when {@code state} is DRAINING, otherwise empty
+     */
+    public Optional<Drain> adminState(Backend backend, AdminState state, String actor) {
+        AdminEvent event;
+        Drain started = null;
+        synchronized (stateLock) {
+            AdminState current = backend.adminState();
+            if (current == state) {
+                return Optional.ofNullable(backend.drain());
+            }
+            Drain previous = backend.drain();
+            if (state == AdminState.DRAINING) {
+                started = new Drain(backend, clock.instant());
+                started.completion().thenAccept(this::drained);
+                backend.drain(started);
+            } else {
+                backend.drain(null);
+            }
+            if (previous != null) {
+                previous.abandon("backend " + backend + " was set " + state.label() + " before its drain finished");
+            }
+            backend.adminState(state);
+            available = computeAvailable();
+            event = adminEvent(backend, AdminEvent.Change.STATE, current.label(), state.label(), actor);
+        }
+        publish(event);
+        if (started != null) {
+            // Requests may all have finished already; the count's next change would never come.
+            started.inFlightChanged(backend.inFlight());
+        }
+        return Optional.ofNullable(started);
+    }
+
+    /** Sets a backend's weight; 0 takes it out of rotation without draining anything in flight. */
+    public void weight(Backend backend, int weight, String actor) {
+        AdminEvent event;
+        synchronized (stateLock) {
+            int current = backend.weight();
+            if (current == weight) {
+                return;
+            }
+            backend.weight(weight);
+            available = computeAvailable();
+            event = adminEvent(backend, AdminEvent.Change.WEIGHT, Integer.toString(current), Integer.toString(weight), actor);
+        }
+        publish(event);
+    }
+
+    /**
+     * Marks a backend DOWN until its next check, which then decides at once (as a first check does).
+     * Used when it comes back from maintenance, where its last known health is stale.
+     */
+    public void awaitCheck(Backend backend, String reason) {
+        HealthEvent event;
+        synchronized (stateLock) {
+            backend.resetChecks();
+            event = transition(backend, HealthState.DOWN, reason);
+        }
+        publish(event);
+    }
+
     /** Applies one active check result, changing state when the policy says so. */
     public void reportCheck(Backend backend, CheckResult result) {
         HealthEvent event;
         synchronized (stateLock) {
+            if (backend.adminState() == AdminState.MAINTENANCE || !backends.contains(backend)) {
+                return; // a check that was already running when checks were paused or the backend left
+            }
             boolean first = backend.lastCheck() == null;
             backend.recordCheck(result);
             HealthState next = policy.next(backend.health(), first,
@@ -77,6 +205,18 @@ public final class BackendPool {
         }
     }
 
+    /** Tells listeners about a config reload. */
+    public void publishReload(ReloadOutcome outcome) {
+        for (BackendListener listener : listeners) {
+            listener.onReload(outcome);
+        }
+    }
+
+    private void drained(Drain drain) {
+        Backend backend = drain.backend();
+        publish(adminEvent(backend, AdminEvent.Change.DRAINED, "", "0 in flight", "drain"));
+    }
+
     private HealthEvent transition(Backend backend, HealthState next, String reason) {
         HealthState current = backend.health();
         if (next == current) {
@@ -87,6 +227,10 @@ public final class BackendPool {
         HealthEvent event = new HealthEvent(backend.name(), backend.url().toString(), current, next, reason, clock.instant());
         backend.recordEvent(event);
         return event;
+    }
+
+    private AdminEvent adminEvent(Backend backend, AdminEvent.Change change, String from, String to, String actor) {
+        return new AdminEvent(backend.name(), backend.url().toString(), change, from, to, actor, clock.instant());
     }
 
     /**
@@ -103,7 +247,15 @@ public final class BackendPool {
         }
     }
 
+    private void publish(AdminEvent event) {
+        for (BackendListener listener : listeners) {
+            listener.onAdminChange(event);
+        }
+    }
+
     private List<Backend> computeAvailable() {
-        return backends.stream().filter(b -> b.health() == HealthState.UP && b.weight() > 0).toList();
+        return backends.stream()
+                .filter(b -> b.health() == HealthState.UP && b.adminState() == AdminState.READY && b.weight() > 0)
+                .toList();
     }
 }

@@ -17,7 +17,9 @@ import java.util.List;
  * @param adminPort     port of the gRPC admin service
  * @param workerThreads threads serving client requests when platform threads are used
  * @param executor      which kind of threads serve client requests
- * @param drainTimeout  how long a shutdown waits for in-flight requests to finish
+ * @param drainTimeout  how long a shutdown waits for in-flight requests to finish, and how long a
+ *                      backend removed by a reload may take to drain before it is dropped anyway
+ * @param metrics       the Prometheus metrics endpoint
  */
 public record BalancerConfig(
         String host,
@@ -31,9 +33,18 @@ public record BalancerConfig(
         int adminPort,
         int workerThreads,
         ExecutorKind executor,
-        java.time.Duration drainTimeout) {
+        java.time.Duration drainTimeout,
+        MetricsConfig metrics) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A config without a metrics endpoint. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, MetricsConfig.OFF);
     }
 }

@@ -28,6 +28,7 @@ public final class ConfigLoader {
     static final int DEFAULT_ADMIN_PORT = 9090;
     static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
     static final int DEFAULT_HEALTH_INTERVAL_SECONDS = 10;
+    static final String DEFAULT_METRICS_HOST = "127.0.0.1";
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -81,7 +82,8 @@ public final class ConfigLoader {
             ObjectNode top = object(root, "");
             Fields.checkKnown(source, top, "", Set.of(
                     "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
-                    "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs"));
+                    "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
+                    "metricsPort", "metricsHost"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -102,8 +104,23 @@ public final class ConfigLoader {
             ExecutorKind executor = ExecutorKind.fromConfigName(executorName).orElseThrow(() -> problem(
                     "executor", "\"" + executorName + "\" is not an executor; use one of " + ExecutorKind.allNames()));
             Duration drainTimeout = Duration.ofMillis(integer(top, "drainTimeoutMs", 30_000, 0, 3_600_000));
+            MetricsConfig metrics = metrics(top, port, adminPort);
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
-                    adminHost, adminPort, workerThreads, executor, drainTimeout);
+                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics);
+        }
+
+        /** Metrics are served only when the file gives a {@code metricsPort}. */
+        private MetricsConfig metrics(ObjectNode top, int port, int adminPort) throws ConfigException {
+            String metricsHost = string(top, "metricsHost", DEFAULT_METRICS_HOST);
+            if (!top.hasNonNull("metricsPort")) {
+                return new MetricsConfig(false, metricsHost, 0);
+            }
+            int metricsPort = integer(top, "metricsPort", 0, 0, 65_535);
+            if (metricsPort != 0 && (metricsPort == port || metricsPort == adminPort)) {
+                throw problem("metricsPort", metricsPort + " is also the " + (metricsPort == port ? "proxy's \"port\"" : "\"adminPort\"")
+                        + "; give the metrics endpoint a port of its own");
+            }
+            return new MetricsConfig(true, metricsHost, metricsPort);
         }
 
         private List<ServerConfig> servers(ObjectNode top) throws ConfigException {

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -61,6 +62,27 @@ public final class HealthChecker implements AutoCloseable {
     public void watch(Backend backend) {
         schedules.computeIfAbsent(backend, b -> scheduler.scheduleWithFixedDelay(
                 () -> checkQuietly(b), 0, config.interval().toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Applies new check settings: every watched backend is checked once now with them, then at the new
+     * interval.
+     */
+    public void reconfigure(HealthCheckConfig next) {
+        this.config = next;
+        for (Backend backend : List.copyOf(schedules.keySet())) {
+            unwatch(backend);
+            watch(backend);
+        }
+    }
+
+    public HealthCheckConfig config() {
+        return config;
+    }
+
+    /** Whether the backend is being checked (false while it is in maintenance or gone). */
+    public boolean watching(Backend backend) {
+        return schedules.containsKey(backend);
     }
 
     /** Stops checking one backend. */

@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
 public final class BackendClient implements AutoCloseable {
     private static final int MAX_IDLE_CONNECTIONS = 256;
 
-    private final OkHttpClient client;
+    private volatile OkHttpClient client;
     /** Shares the dispatcher and settings, never a pooled connection: each call connects anew. */
-    private final OkHttpClient freshClient;
+    private volatile OkHttpClient freshClient;
 
     public BackendClient(TimeoutConfig timeouts) {
         Dispatcher dispatcher = new Dispatcher();
@@ -50,6 +50,14 @@ public final class BackendClient implements AutoCloseable {
     private static EventListener listenerFor(Call call) {
         Attempt attempt = call.request().tag(Attempt.class);
         return attempt != null ? attempt : EventListener.NONE;
+    }
+
+    /** New timeouts for calls started from now on; pooled connections and calls in flight are kept. */
+    public void timeouts(TimeoutConfig timeouts) {
+        client = client.newBuilder().connectTimeout(timeouts.connect()).readTimeout(timeouts.read())
+                .writeTimeout(timeouts.read()).build();
+        freshClient = freshClient.newBuilder().connectTimeout(timeouts.connect()).readTimeout(timeouts.read())
+                .writeTimeout(timeouts.read()).build();
     }
 
     Call newCall(Request request) {

@@ -45,6 +45,7 @@ public final class ProxyHandler implements HttpHandler {
     private final ClientReadTimeout bodyTimeout;
     private final BooleanSupplier closeConnections;
     private final RequestValidator validator = new RequestValidator(RequestValidator.Limits.DEFAULT);
+    private ExchangeObserver observer = ExchangeObserver.NONE;
 
     /** A handler whose reads of request bodies wait as long as the client takes. */
     public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
@@ -68,12 +69,19 @@ public final class ProxyHandler implements HttpHandler {
         this.closeConnections = closeConnections;
     }
 
+    /** Sets who hears how exchanges went; call before the server starts. */
+    public void observe(ExchangeObserver observer) {
+        this.observer = observer;
+    }
+
     @Override
     public void handle(HttpExchange exchange) throws IOException {
+        long started = System.nanoTime();
         Optional<ProxyException> invalid = validator.check(exchange);
         if (invalid.isPresent()) {
             // Nothing after a malformed head can be trusted to be framed as the client meant: close.
             ErrorResponses.send(exchange, invalid.get().status(), invalid.get().getMessage(), true);
+            observer.exchangeEnded(exchange.getResponseCode(), started);
             exchange.close();
             return;
         }
@@ -81,6 +89,8 @@ public final class ProxyHandler implements HttpHandler {
             forward(exchange);
         } catch (ProxyException e) {
             ErrorResponses.send(exchange, e.status(), e.getMessage(), e.status() < 500);
+        } finally {
+            observer.exchangeEnded(exchange.getResponseCode(), started);
         }
         exchange.close();
     }
@@ -100,6 +110,7 @@ public final class ProxyHandler implements HttpHandler {
                     .method(method, requestBodyFor(method, body))
                     .tag(Attempt.class, attempt)
                     .build();
+            long attemptStarted = System.nanoTime();
             backend.acquire();
             try {
                 Call call = freshRetryUsed ? client.newFreshCall(request) : client.newCall(request);
@@ -121,6 +132,7 @@ public final class ProxyHandler implements HttpHandler {
                         backend.recordFailure(reason);
                         pool.reportUnreachable(backend, reason);
                         tried.add(backend);
+                        observer.retried(backend);
                         next = choose(tried);
                         freshRetryUsed = false;
                         continue;
@@ -131,6 +143,7 @@ public final class ProxyHandler implements HttpHandler {
                 return;
             } finally {
                 backend.release();
+                observer.attemptEnded(backend, exchange.getResponseCode(), attemptStarted);
             }
         }
     }

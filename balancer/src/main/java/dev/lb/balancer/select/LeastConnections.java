@@ -4,15 +4,14 @@ import dev.lb.balancer.backend.Backend;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Weighted least-connections: the candidate with the fewest requests in flight per unit of weight.
- * Ties are broken by scanning from a rotating start, so equal backends share the work instead of the
- * first one in the list taking it all.
+ * Ties go to the candidate whose weighted round-robin turn it is (as nginx's least_conn does), so
+ * equally loaded backends share the work by weight instead of the first one in the list taking it all.
  */
 public final class LeastConnections implements SelectionStrategy {
-    private final AtomicInteger start = new AtomicInteger();
+    private final RoundRobin turns = new RoundRobin();
 
     @Override
     public Optional<Backend> select(List<Backend> candidates) {
@@ -20,7 +19,7 @@ public final class LeastConnections implements SelectionStrategy {
         if (n == 0) {
             return Optional.empty();
         }
-        int offset = Math.floorMod(start.getAndIncrement(), n);
+        int offset = turns.nextIndex(candidates);
         Backend best = null;
         for (int i = 0; i < n; i++) {
             Backend candidate = candidates.get((offset + i) % n);

@@ -1,0 +1,43 @@
+package dev.lb.balancer.control;
+
+import dev.lb.balancer.config.BalancerConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** The settings a reload cannot apply to a running balancer: listeners, threads, the proxy's wiring. */
+final class RestartOnly {
+    private RestartOnly() {
+    }
+
+    /** One line per restart-only setting that differs, e.g. {@code port 8080 -> 8081}. */
+    static List<String> changed(BalancerConfig running, BalancerConfig file) {
+        List<String> lines = new ArrayList<>();
+        diff(lines, "host", running.host(), file.host());
+        diff(lines, "port", running.port(), file.port());
+        diff(lines, "adminHost", running.adminHost(), file.adminHost());
+        diff(lines, "adminPort", running.adminPort(), file.adminPort());
+        diff(lines, "metricsPort", running.metrics().enabled() ? running.metrics().port() : "none",
+                file.metrics().enabled() ? file.metrics().port() : "none");
+        diff(lines, "metricsHost", running.metrics().host(), file.metrics().host());
+        diff(lines, "algorithm", running.algorithm().configName(), file.algorithm().configName());
+        diff(lines, "retries", running.retries(), file.retries());
+        diff(lines, "workerThreads", running.workerThreads(), file.workerThreads());
+        diff(lines, "executor", running.executor().configName(), file.executor().configName());
+        return lines;
+    }
+
+    /** The file's config, with the restart-only settings the balancer actually runs with. */
+    static BalancerConfig keep(BalancerConfig running, BalancerConfig file) {
+        return new BalancerConfig(running.host(), running.port(), file.servers(), file.healthCheck(), file.timeouts(),
+                running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
+                running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics());
+    }
+
+    private static void diff(List<String> lines, String name, Object running, Object file) {
+        if (!Objects.equals(running, file)) {
+            lines.add(name + " " + running + " -> " + file);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package dev.lb.balancer.control;
+
+import dev.lb.balancer.backend.AdminState;
+import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.backend.Drain;
+import dev.lb.balancer.backend.ReloadOutcome;
+import dev.lb.balancer.config.BackendUrls;
+import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.config.ConfigException;
+import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.config.ServerConfig;
+import dev.lb.balancer.health.HealthChecker;
+import dev.lb.balancer.proxy.BackendClient;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Changes a running balancer, as HAProxy's runtime API does: drain, disable (maintenance), enable,
+ * weight, add, remove, and reload of the config file. Each change is all or nothing: a refused one
+ * throws {@link ControlException} and changes nothing. Every change is published to the pool's
+ * listeners. Runtime changes last until the next reload or restart, which apply the config file as
+ * written.
+ *
+ * <p>Backends are named by their URL as the config writes it or by their {@code name}. Methods are
+ * serialised on this object (the management plane); request threads never take its lock.
+ */
+public final class RuntimeControl implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RuntimeControl.class.getName());
+    /** Who made a change, when the caller does not say. */
+    public static final String DEFAULT_ACTOR = "admin";
+    static final int MAX_WEIGHT = 1000;
+
+    private final BackendPool pool;
+    private final HealthChecker healthChecker;
+    private final Membership membership;
+    private final Reloader reloader;
+    private final Path configPath;
+    private final Clock clock;
+    private volatile BalancerConfig config;
+
+    /**
+     * @param config     the config in effect now
+     * @param configPath the file {@link #reload()} reads; null when the balancer was not started from a file
+     */
+    public RuntimeControl(BackendPool pool, HealthChecker healthChecker, BackendClient backendClient,
+                          BalancerConfig config, Path configPath, Clock clock) {
+        this.pool = pool;
+        this.healthChecker = healthChecker;
+        this.config = config;
+        this.configPath = configPath;
+        this.clock = clock;
+        this.membership = new Membership(pool, healthChecker, () -> this.config.drainTimeout());
+        this.reloader = new Reloader(pool, healthChecker, backendClient, membership);
+    }
+
+    /** The config in effect: the file as last loaded, with settings that need a restart as started. */
+    public BalancerConfig config() {
+        return config;
+    }
+
+    /** The file {@link #reload()} reads, if any. */
+    public Optional<Path> configPath() {
+        return Optional.ofNullable(configPath);
+    }
+
+    // --- backend state -------------------------------------------------------------------------
+
+    public Drain drain(String backend) throws ControlException {
+        return drain(backend, DEFAULT_ACTOR);
+    }
+
+    /**
+     * Takes the backend out of rotation and lets its requests in flight finish. Observe the returned
+     * drain to learn when none is left; draining a draining backend returns the running drain.
+     */
+    public synchronized Drain drain(String backend, String actor) throws ControlException {
+        Backend b = changeable(backend);
+        if (b.adminState() == AdminState.MAINTENANCE) {
+            throw new ControlException("backend " + b + " is in maintenance, already out of rotation with nothing in flight; enable it first");
+        }
+        return pool.adminState(b, AdminState.DRAINING, actor).orElseThrow();
+    }
+
+    public void disable(String backend) throws ControlException {
+        disable(backend, DEFAULT_ACTOR);
+    }
+
+    /** Maintenance: out of rotation at once (requests in flight still finish) and health checks paused. */
+    public synchronized void disable(String backend, String actor) throws ControlException {
+        Backend b = changeable(backend);
+        healthChecker.unwatch(b);
+        pool.adminState(b, AdminState.MAINTENANCE, actor);
+    }
+
+    public void enable(String backend) throws ControlException {
+        enable(backend, DEFAULT_ACTOR);
+    }
+
+    /**
+     * Back to normal. From maintenance, health checks resume at once and the backend returns to
+     * rotation as soon as one passes; from draining, it is in rotation again at once if healthy.
+     */
+    public synchronized void enable(String backend, String actor) throws ControlException {
+        membership.makeReady(changeable(backend), actor);
+    }
+
+    public void setWeight(String backend, int weight) throws ControlException {
+        setWeight(backend, weight, DEFAULT_ACTOR);
+    }
+
+    /** Sets the backend's share of new work; 0 means no new work (requests in flight finish). */
+    public synchronized void setWeight(String backend, int weight, String actor) throws ControlException {
+        checkWeight(weight);
+        pool.weight(changeable(backend), weight, actor);
+    }
+
+    // --- membership ----------------------------------------------------------------------------
+
+    public Backend add(String url, int weight, String name) throws ControlException {
+        return add(url, weight, name, DEFAULT_ACTOR);
+    }
+
+    /**
+     * Adds a backend. It starts DOWN and is health-checked at once; it gets traffic after a passing
+     * check.
+     *
+     * @param name optional short name; null or empty to be known by the URL
+     */
+    public synchronized Backend add(String url, int weight, String name, String actor) throws ControlException {
+        URI uri;
+        try {
+            uri = BackendUrls.parse(Objects.requireNonNull(url, "url"));
+        } catch (IllegalArgumentException e) {
+            throw new ControlException("bad backend URL: " + e.getMessage());
+        }
+        checkWeight(weight);
+        if (name != null && !name.isEmpty() && name.isBlank()) {
+            throw new ControlException("backend name is blank; leave it out or give a short name");
+        }
+        String effectiveName = name == null || name.isEmpty() ? uri.toString() : name.strip();
+        for (Backend existing : pool.all()) {
+            if (existing.url().equals(uri) || existing.name().equals(effectiveName)
+                    || existing.name().equals(uri.toString()) || existing.url().toString().equals(effectiveName)) {
+                String removing = membership.removing(existing) ? " (being removed; wait until it is gone)" : "";
+                throw new ControlException("backend " + existing + " is already in the pool" + removing);
+            }
+        }
+        Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false));
+        membership.join(backend, actor);
+        return backend;
+    }
+
+    public Removal remove(String backend) throws ControlException {
+        return remove(backend, DEFAULT_ACTOR);
+    }
+
+    /**
+     * Drains the backend, then drops it from the pool. If its requests take longer than the config's
+     * drain timeout, it is dropped anyway (those requests still finish). Removing a backend that is
+     * already being removed returns that removal.
+     */
+    public synchronized Removal remove(String backend, String actor) throws ControlException {
+        Backend b = find(backend);
+        Removal running = membership.removal(b);
+        return running != null ? running : membership.startRemoval(b, actor);
+    }
+
+    // --- reload --------------------------------------------------------------------------------
+
+    public ReloadOutcome reload() {
+        return reload(DEFAULT_ACTOR);
+    }
+
+    /**
+     * Re-reads the config file the balancer was started with. An invalid file changes nothing and is
+     * reported in the outcome (and logged in one line); a valid one is applied without dropping a
+     * request: new backends are checked then join, removed ones drain then leave, health-check and
+     * timeout settings take effect, weights and admin states return to what the file says, and
+     * settings that need a restart are listed as such.
+     */
+    public synchronized ReloadOutcome reload(String actor) {
+        String source = configPath == null ? "(no config file)" : configPath.toString();
+        ReloadOutcome outcome;
+        if (configPath == null) {
+            outcome = ReloadOutcome.rejected(source, "the balancer was not started from a config file", clock.instant());
+        } else {
+            try {
+                Reloader.Applied applied = reloader.apply(config, ConfigLoader.load(configPath), actor + " reload");
+                config = applied.config();
+                outcome = new ReloadOutcome(true, source, applied.changes(), applied.needsRestart(), "", clock.instant());
+            } catch (ConfigException e) {
+                outcome = ReloadOutcome.rejected(source, e.getMessage(), clock.instant());
+            }
+        }
+        LOG.log(outcome.applied() ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+                "{0} (by {1})", outcome.summary(), actor);
+        pool.publishReload(outcome);
+        return outcome;
+    }
+
+    /** A backend that an operator may change: known and not on its way out. */
+    private Backend changeable(String name) throws ControlException {
+        Backend b = find(name);
+        if (membership.removing(b)) {
+            throw new ControlException("backend " + b + " is being removed");
+        }
+        return b;
+    }
+
+    private Backend find(String name) throws ControlException {
+        if (name == null || name.isBlank()) {
+            throw new ControlException("no backend given; name one by its URL or name");
+        }
+        Optional<Backend> found = pool.find(name.strip());
+        if (found.isEmpty()) {
+            // Accept the URL however it is spelt (trailing slash, upper-case host).
+            try {
+                URI uri = BackendUrls.parse(name);
+                found = pool.all().stream().filter(b -> b.url().equals(uri)).findFirst();
+            } catch (IllegalArgumentException notAUrl) {
+                // fall through to the error naming the known backends
+            }
+        }
+        return found.orElseThrow(() -> new ControlException("unknown backend \"" + name + "\"; known: "
+                + pool.all().stream().map(Backend::name).collect(Collectors.joining(", "))));
+    }
+
+    private static void checkWeight(int weight) throws ControlException {
+        if (weight < 0 || weight > MAX_WEIGHT) {
+            throw new ControlException("weight " + weight + " is out of range; use 0 to " + MAX_WEIGHT + " (0 = no new work)");
+        }
+    }
+
+    /** Stops the thread that completes removals; removals still pending are left as they are. */
+    @Override
+    public void close() {
+        membership.close();
+    }
+}

@@ -1,0 +1,202 @@
+package dev.lb.balancer.metrics;
+
+import dev.lb.balancer.backend.AdminEvent;
+import dev.lb.balancer.backend.AdminState;
+import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.BackendListener;
+import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.balancer.backend.HealthState;
+import dev.lb.balancer.backend.ReloadOutcome;
+import dev.lb.balancer.proxy.ExchangeObserver;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The balancer's Prometheus metrics. Request threads update counters and histograms through data
+ * points cached per backend (no label lookup, no shared lock per request); backend state (up, admin
+ * state, in flight, weight, health checks) is read from the pool only when Prometheus scrapes.
+ */
+public final class BalancerMetrics implements ExchangeObserver, BackendListener {
+    /** Latency buckets in seconds, from a fast cache hit to the default read timeout. */
+    static final double[] LATENCY_BUCKETS = {
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+    /** Status classes by {@code status / 100}; index 0 is "no response". */
+    static final String[] CODE_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter backendRequests;
+    private final Histogram backendDuration;
+    private final Counter retries;
+    private final Counter reloads;
+    private final CounterDataPoint[] requestsByClass = new CounterDataPoint[CODE_CLASSES.length];
+    private final DistributionDataPoint requestDuration;
+    private final Map<Backend, BackendSeries> series = new ConcurrentHashMap<>();
+    private final BackendPool pool;
+
+    public BalancerMetrics(BackendPool pool) {
+        this.pool = pool;
+        Counter requests = Counter.builder().name("lb_requests")
+                .help("Client requests answered, by status class of the answer (none: no answer could be sent)")
+                .labelNames("code_class").withoutExemplars().register(registry);
+        for (int i = 0; i < CODE_CLASSES.length; i++) {
+            requestsByClass[i] = requests.labelValues(CODE_CLASSES[i]);
+        }
+        Histogram duration = Histogram.builder().name("lb_request_duration_seconds")
+                .help("Time from receiving a client request to the end of its answer, retries included")
+                .classicOnly().classicUpperBounds(LATENCY_BUCKETS).withoutExemplars().register(registry);
+        requestDuration = duration;
+        backendRequests = Counter.builder().name("lb_backend_requests")
+                .help("Attempts sent to each backend, by status class of its answer (none: no answer, e.g. refused or timed out)")
+                .labelNames("backend", "code_class").withoutExemplars().register(registry);
+        backendDuration = Histogram.builder().name("lb_backend_request_duration_seconds")
+                .help("Time from sending an attempt to a backend to the end of its answer")
+                .labelNames("backend").classicOnly().classicUpperBounds(LATENCY_BUCKETS).withoutExemplars()
+                .register(registry);
+        retries = Counter.builder().name("lb_retries")
+                .help("Requests retried on another backend because this one could not be reached")
+                .labelNames("backend").withoutExemplars().register(registry);
+        reloads = Counter.builder().name("lb_config_reloads")
+                .help("Config reloads, by result (applied or rejected)")
+                .labelNames("result").withoutExemplars().register(registry);
+        reloads.initLabelValues("applied");
+        reloads.initLabelValues("rejected");
+        registerBackendState(pool);
+        JvmMetrics.builder().register(registry);
+        pool.addListener(this);
+    }
+
+    private void registerBackendState(BackendPool pool) {
+        GaugeWithCallback.builder().name("lb_backend_up")
+                .help("1 when the backend passes its health checks, 0 when it does not")
+                .labelNames("backend")
+                .callback(cb -> pool.all().forEach(b -> cb.call(b.health() == HealthState.UP ? 1 : 0, b.name())))
+                .register(registry);
+        GaugeWithCallback.builder().name("lb_backend_admin_state")
+                .help("1 for the backend's current admin state (ready, draining, maintenance), 0 for the others")
+                .labelNames("backend", "state")
+                .callback(cb -> pool.all().forEach(b -> {
+                    for (AdminState state : AdminState.values()) {
+                        cb.call(b.adminState() == state ? 1 : 0, b.name(), state.label());
+                    }
+                }))
+                .register(registry);
+        GaugeWithCallback.builder().name("lb_backend_in_flight")
+                .help("Requests being proxied to the backend right now")
+                .labelNames("backend")
+                .callback(cb -> pool.all().forEach(b -> cb.call(b.inFlight(), b.name())))
+                .register(registry);
+        GaugeWithCallback.builder().name("lb_backend_weight")
+                .help("The backend's current weight (0: no new work)")
+                .labelNames("backend")
+                .callback(cb -> pool.all().forEach(b -> cb.call(b.weight(), b.name())))
+                .register(registry);
+        CounterWithCallback.builder().name("lb_health_checks")
+                .help("Active health checks run against the backend")
+                .labelNames("backend")
+                .callback(cb -> pool.all().forEach(b -> cb.call(b.totalChecks(), b.name())))
+                .register(registry);
+        CounterWithCallback.builder().name("lb_health_check_failures")
+                .help("Active health checks the backend failed")
+                .labelNames("backend")
+                .callback(cb -> pool.all().forEach(b -> cb.call(b.totalCheckFailures(), b.name())))
+                .register(registry);
+    }
+
+    /** The registry holding every metric of this balancer, JVM metrics included. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void attemptEnded(Backend backend, int status, long startNanos) {
+        BackendSeries s = seriesOf(backend);
+        if (s != null) {
+            s.requests[codeClass(status)].inc();
+            s.duration.observe(secondsSince(startNanos));
+        }
+    }
+
+    @Override
+    public void exchangeEnded(int status, long startNanos) {
+        requestsByClass[codeClass(status)].inc();
+        requestDuration.observe(secondsSince(startNanos));
+    }
+
+    @Override
+    public void retried(Backend from) {
+        BackendSeries s = seriesOf(from);
+        if (s != null) {
+            s.retries.inc();
+        }
+    }
+
+    @Override
+    public void onHealthChange(HealthEvent event) {
+        // Health is read from the pool at scrape time.
+    }
+
+    @Override
+    public void onAdminChange(AdminEvent event) {
+        if (event.change() == AdminEvent.Change.REMOVED) {
+            forget(event.backend());
+        }
+    }
+
+    @Override
+    public void onReload(ReloadOutcome outcome) {
+        reloads.labelValues(outcome.applied() ? "applied" : "rejected").inc();
+    }
+
+    /** A removed backend's series leave the exposition with it. */
+    private void forget(String name) {
+        series.keySet().removeIf(b -> b.name().equals(name));
+        for (String codeClass : CODE_CLASSES) {
+            backendRequests.remove(name, codeClass);
+        }
+        backendDuration.remove(name);
+        retries.remove(name);
+    }
+
+    /**
+     * The backend's cached data points; null for a backend already removed from the pool (a request
+     * that outlived its removal), so its series, once forgotten, do not come back.
+     */
+    private BackendSeries seriesOf(Backend backend) {
+        BackendSeries s = series.get(backend);
+        if (s != null) {
+            return s;
+        }
+        return pool.contains(backend) ? series.computeIfAbsent(backend, this::newSeries) : null;
+    }
+
+    private BackendSeries newSeries(Backend backend) {
+        CounterDataPoint[] byClass = new CounterDataPoint[CODE_CLASSES.length];
+        for (int i = 0; i < CODE_CLASSES.length; i++) {
+            byClass[i] = backendRequests.labelValues(backend.name(), CODE_CLASSES[i]);
+        }
+        return new BackendSeries(byClass, backendDuration.labelValues(backend.name()), retries.labelValues(backend.name()));
+    }
+
+    static int codeClass(int status) {
+        int c = status / 100;
+        return status > 0 && c >= 1 && c <= 5 ? c : 0;
+    }
+
+    private static double secondsSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** One backend's data points, looked up once and kept, so a request does no label lookup. */
+    private record BackendSeries(CounterDataPoint[] requests, DistributionDataPoint duration, CounterDataPoint retries) {
+    }
+}
