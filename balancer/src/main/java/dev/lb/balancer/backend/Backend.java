@@ -106,6 +106,16 @@ public final class Backend {
         return consecutiveFailures;
     }
 
+    /**
+     * A request found the backend unreachable: it counts as a failed check, so coming back takes a full
+     * run of healthy checks. Called by the pool under its lock.
+     */
+    void recordUnreachable(String reason) {
+        consecutiveFailures++;
+        consecutiveSuccesses = 0;
+        lastError = reason;
+    }
+
     /** Records a check result and updates the streaks; called by the pool under its lock. */
     void recordCheck(CheckResult result) {
         lastCheck.set(result);

@@ -71,6 +71,7 @@ public final class BackendPool {
     public void reportUnreachable(Backend backend, String reason) {
         HealthEvent event;
         synchronized (stateLock) {
+            backend.recordUnreachable(reason);
             event = transition(backend, HealthState.DOWN, reason + " (seen by a request)");
         }
         publish(event);

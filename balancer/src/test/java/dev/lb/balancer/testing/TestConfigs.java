@@ -1,0 +1,54 @@
+package dev.lb.balancer.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.config.ConfigException;
+import dev.lb.balancer.config.ConfigLoader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Builds configs for tests: ephemeral ports everywhere, fast health checks, extra fields as JSON. */
+public final class TestConfigs {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private TestConfigs() {
+    }
+
+    /**
+     * A config on port 0 in front of the given backend ports, as JSON text.
+     *
+     * @param extraJson top-level fields that are added or replace the defaults, e.g. {@code "\"retries\": 0"}
+     */
+    public static String json(String extraJson, int... backendPorts) {
+        ObjectNode root = MAPPER.createObjectNode()
+                .put("port", 0)
+                .put("host", "127.0.0.1")
+                .put("adminPort", 0)
+                .put("healthCheckInterval", 1);
+        root.putObject("healthCheck").put("timeoutMs", 1000);
+        ArrayNode servers = root.putArray("servers");
+        for (int port : backendPorts) {
+            servers.addObject().put("url", "http://127.0.0.1:" + port).put("healthy", true);
+        }
+        try {
+            if (!extraJson.isBlank()) {
+                root.setAll((ObjectNode) MAPPER.readTree("{" + extraJson + "}"));
+            }
+            return MAPPER.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@link #json} parsed and validated by the real loader. */
+    public static BalancerConfig forBackends(String extraJson, int... backendPorts) {
+        try {
+            return ConfigLoader.parse(json(extraJson, backendPorts), "test-config.json");
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+}
