@@ -13,8 +13,11 @@
 #   --variant 'NAME|CONFIG|JAVA_OPTS|EXTRA_CP'
 #                           an extra balancer target (repeatable): CONFIG is a JSON object merged into the
 #                           generated config, JAVA_OPTS replaces bin/balancer's defaults (empty: keep them),
-#                           EXTRA_CP, when set, is put on the class path with the balancer jar (e.g. another
-#                           HttpServer provider). The default target "lb" is bin/balancer as the README runs it.
+#                           EXTRA_CP, when set, is put on the class path before the balancer jar (another
+#                           HttpServer provider, or an older jar or class directory to compare code with). The default target "lb" is bin/balancer as the README runs it.
+#                           EXTRA_CP "jetty" stands for Jetty's jetty-http-spi and its dependencies, fetched
+#                           from Maven Central on first use (bench/jetty-spi/pom.xml).
+#   --with-jetty            adds the target "jetty": the default config on Jetty's HttpServer provider
 #   --no-default            leave out the default "lb" target (only the --variant ones)
 #   --only-lb               leave out nginx and direct (HAProxy stays: it is what ratios are taken against)
 #   --doc / --no-doc        write / don't write docs/performance.md (default: full runs write, quick don't)
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift ;;
     --cases) cases_list=$2; shift ;;
     --variant) variants+=("$2"); shift ;;
+    --with-jetty) variants+=("jetty|||jetty") ;;
     --no-default) with_default=0 ;;
     --only-lb) only_lb=1 ;;
     --doc) doc=1 ;;
@@ -83,6 +87,27 @@ if [ ! -f balancer/target/balancer.jar ]; then
   echo "bench: building balancer/target/balancer.jar (mvn -B -q package -DskipTests)..."
   mvn -B -q package -DskipTests
 fi
+
+# Jetty's provider of the com.sun.net.httpserver API, for the opt-in experiment: on the class path, it
+# replaces the JDK's server through ServiceLoader with no change to the balancer.
+jetty_cp() {
+  local dir="$root/bench/jetty-spi/target/jars"
+  if ! ls "$dir"/jetty-http-spi-*.jar >/dev/null 2>&1; then
+    echo "bench: fetching jetty-http-spi (mvn dependency:copy-dependencies)..." >&2
+    mvn -B -q -f "$root/bench/jetty-spi/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir" >&2 || {
+      echo "bench: could not fetch jetty-http-spi from Maven Central; run without the Jetty target" >&2
+      exit 1
+    }
+  fi
+  local jars shim="$root/bench/jetty-spi/target/shim"
+  jars=$(ls "$dir"/*.jar | tr '\n' ':' | sed 's/:$//')
+  if [ ! -f "$shim/StartThenExecutorProvider.class" ] ||
+    [ "$root/bench/jetty-spi/StartThenExecutorProvider.java" -nt "$shim/StartThenExecutorProvider.class" ]; then
+    "$(dirname "$(readlink -f "$java_bin")")/javac" -nowarn -d "$shim" -cp "$jars" \
+      "$root/bench/jetty-spi/StartThenExecutorProvider.java" >&2
+  fi
+  echo "$jars:$shim"
+}
 
 # --- state and cleanup ---------------------------------------------------------------------------
 work=$(mktemp -d /tmp/lb-bench.XXXXXX)
@@ -236,6 +261,8 @@ targets=()
 i=0
 for spec in "${variants[@]}"; do
   IFS='|' read -r name extra opts cp <<<"$spec"
+  cp_label=$cp
+  if [ "$cp" = jetty ]; then cp=$(jetty_cp); cp_label="Jetty's HttpServer provider ($(basename "$(ls "$root"/bench/jetty-spi/target/jars/jetty-http-spi-*.jar)" .jar))"; fi
   port=$((port_base + 10 + i))
   i=$((i + 1))
   need_free "$port"
@@ -245,8 +272,10 @@ for spec in "${variants[@]}"; do
   log="$work/$name.log"
   if [ -n "$cp" ]; then
     # shellcheck disable=SC2086 # JVM options are a word list on purpose
-    "$java_bin" ${opts:--XX:+UseParallelGC -Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError} \
-      -cp "$root/balancer/target/balancer.jar:$cp" dev.lb.balancer.Main --config "$work/$name.json" >"$log" 2>&1 &
+    provider=()
+    [ "$cp_label" = "${cp_label#Jetty}" ] || provider=(-Dcom.sun.net.httpserver.HttpServerProvider=StartThenExecutorProvider)
+    "$java_bin" ${opts:--XX:+UseParallelGC -Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError} "${provider[@]}" \
+      -cp "$cp:$root/balancer/target/balancer.jar" dev.lb.balancer.Main --config "$work/$name.json" >"$log" 2>&1 &
   elif [ -n "$opts" ]; then
     BALANCER_JAVA_OPTS="$opts" bin/balancer --config "$work/$name.json" >"$log" 2>&1 &
   else
@@ -256,7 +285,7 @@ for spec in "${variants[@]}"; do
   pids+=("$pid")
   await_ok "http://127.0.0.1:$port/" "balancer $name" "$log" "$pid"
   target_port[$name]=$port target_pid[$name]=$pid
-  target_desc[$name]="config ${extra:-{\}}, JVM \`$(tr '\0' ' ' </proc/$pid/cmdline | sed 's/ -jar .*//; s/ -cp .*//; s|^[^ ]*java ||')\`${cp:+, class path + $cp}"
+  target_desc[$name]="config ${extra:-{\}}, JVM \`$(tr '\0' ' ' </proc/$pid/cmdline | sed 's/ -jar .*//; s/ -cp .*//; s|^[^ ]*java ||')\`${cp_label:+, class path + $cp_label}"
   targets+=("$name")
 done
 flags=$(tr '\0' ' ' </proc/"${target_pid[${targets[0]}]}"/cmdline | sed 's/ -jar .*//; s/ -cp .*//; s|^[^ ]*java ||')
@@ -324,8 +353,8 @@ for round in $(seq 1 "$rounds"); do
 done
 
 # --- report ------------------------------------------------------------------------------------------
-variants_json=$(for t in "${targets[@]}"; do if [ -n "${target_desc[$t]:-}" ]; then printf '%s\t%s\n' "$t" "${target_desc[$t]}"; fi; done |
-  python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if l.strip())))')
+(for t in "${targets[@]}"; do if [ -n "${target_desc[$t]:-}" ]; then printf '%s\t%s\n' "$t" "${target_desc[$t]}"; fi; done |
+  python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if l.strip())))' >"$work/variants.json")
 python3 - "$work/meta.json" <<EOF
 import json, sys
 json.dump({
@@ -338,7 +367,7 @@ json.dump({
   "haproxy": "$(haproxy -v | sed -n '1s/HAProxy version \([^ ]*\).*/\1/p')",
   "nginx": "$(nginx -v 2>&1 | sed 's|.*nginx/||')",
   "wrk": "$(wrk -v 2>&1 | sed -n '1s/wrk \([^ ]*\).*/\1/p')",
-  "variants": json.loads('''$variants_json'''),
+  "variants": json.load(open("$work/variants.json")),
 }, open(sys.argv[1], "w"))
 EOF
 mkdir -p bench/results
