@@ -300,7 +300,10 @@ if [ "$only_lb" = 0 ]; then
 fi
 
 # --- load --------------------------------------------------------------------------------------------
-results="$work/results.jsonl"
+# Raw figures go straight to bench/results/, so they survive a run that is cut short.
+mkdir -p bench/results
+stamp=$(date -u +%Y%m%dT%H%M%SZ)$([ "$quick" = 1 ] && echo -quick || true)
+results="bench/results/$stamp.jsonl"
 : >"$results"
 clk=$(getconf CLK_TCK)
 
@@ -355,24 +358,25 @@ done
 # --- report ------------------------------------------------------------------------------------------
 (for t in "${targets[@]}"; do if [ -n "${target_desc[$t]:-}" ]; then printf '%s\t%s\n' "$t" "${target_desc[$t]}"; fi; done |
   python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if l.strip())))' >"$work/variants.json")
+# Version probes may exit non-zero (wrk -v does) or die of SIGPIPE; neither may end the run here.
+cpu_model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | sed -n 1p || true)
+haproxy_version=$(haproxy -v 2>/dev/null | sed -n '1s/HAProxy version \([^ ]*\).*/\1/p' || true)
+nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||' || true)
+wrk_version=$(wrk -v 2>&1 | sed -n '1s/wrk \([^ ]*\).*/\1/p' || true)
 python3 - "$work/meta.json" <<EOF
 import json, sys
 json.dump({
   "date": "$(date -u '+%Y-%m-%d %H:%M UTC')",
   "mode": "$([ "$quick" = 1 ] && echo quick || echo full)",
   "rounds": $rounds, "duration": $duration,
-  "machine": "$(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)",
+  "machine": "$(nproc) CPUs, $cpu_model, Linux $(uname -r)",
   "load": "$load_avg",
   "jdk": "$jdk", "flags": "$flags",
-  "haproxy": "$(haproxy -v | sed -n '1s/HAProxy version \([^ ]*\).*/\1/p')",
-  "nginx": "$(nginx -v 2>&1 | sed 's|.*nginx/||')",
-  "wrk": "$(wrk -v 2>&1 | sed -n '1s/wrk \([^ ]*\).*/\1/p')",
+  "haproxy": "$haproxy_version", "nginx": "$nginx_version", "wrk": "$wrk_version",
   "variants": json.load(open("$work/variants.json")),
 }, open(sys.argv[1], "w"))
 EOF
-mkdir -p bench/results
-out="bench/results/$(date -u +%Y%m%dT%H%M%SZ)$([ "$quick" = 1 ] && echo -quick).md"
-cp "$results" "${out%.md}.jsonl"
+out="bench/results/$stamp.md"
 echo
 if [ "$doc" = 1 ]; then
   python3 "$lib" report "$results" "$work/meta.json" "$out" docs/performance.md
