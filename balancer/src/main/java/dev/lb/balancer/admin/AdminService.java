@@ -32,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The {@code lb.admin.v1.AdminService} RPCs: status reads, the Watch feed, and runtime control, which
@@ -55,7 +56,14 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
         this.reader = reader;
         this.hub = hub;
         this.control = control;
-        this.executor = executor;
+        this.executor = command -> {
+            try {
+                executor.execute(command);
+            } catch (RejectedExecutionException e) {
+                // The admin server is stopping and its calls are ending; a request thread reporting a
+                // drain's progress must not fail because of it.
+            }
+        };
         this.clock = clock;
     }
 
