@@ -3,6 +3,7 @@ package dev.lb.balancer.admin;
 import dev.lb.admin.v1.AddBackendRequest;
 import dev.lb.admin.v1.AdminChange;
 import dev.lb.admin.v1.AdminChangeKind;
+import dev.lb.admin.v1.AdminServiceGrpc;
 import dev.lb.admin.v1.AdminState;
 import dev.lb.admin.v1.BackendChangeResponse;
 import dev.lb.admin.v1.BackendStatus;
@@ -20,9 +21,14 @@ import dev.lb.admin.v1.SetWeightRequest;
 import dev.lb.admin.v1.WatchEvent;
 import dev.lb.admin.v1.WatchRequest;
 import dev.lb.backendserver.BackendServer;
+import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.BackendListener;
+import dev.lb.balancer.backend.HealthEvent;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -245,6 +251,35 @@ class AdminControlTest {
             int firstReload = indexOf(watch, WatchEvent::hasReload);
             assertTrue(weightEvent >= 0 && weightEvent < firstReload, "the reload's own changes come before its outcome");
             assertEquals(ACTOR + " reload", watch.received.get(weightEvent).getAdmin().getActor());
+        }
+    }
+
+    @Test
+    void aChangeWithoutAnActorIsRecordedWithTheCallersAddress() throws Exception {
+        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
+            String url = AdminFixture.url(f.backends.get(0));
+            List<AdminEvent> seen = new CopyOnWriteArrayList<>();
+            f.balancer.pool().addListener(new BackendListener() {
+                @Override
+                public void onHealthChange(HealthEvent event) {
+                }
+
+                @Override
+                public void onAdminChange(AdminEvent event) {
+                    seen.add(event);
+                }
+            });
+            ManagedChannel channel = NettyChannelBuilder
+                    .forAddress("127.0.0.1", f.balancer.adminPort()).usePlaintext().build();
+            try {
+                AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .disable(DisableRequest.newBuilder().setBackend(url).build());
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+
+            Await.until("the admin change", WAIT, () -> !seen.isEmpty());
+            assertTrue(seen.get(0).actor().matches("127\\.0\\.0\\.1:\\d+"), "actor " + seen.get(0).actor());
         }
     }
 
