@@ -26,6 +26,7 @@ final class BackendDetail {
             state += " since " + Formats.clock(since) + " (" + Formats.age(Duration.between(since, now)) + " ago)";
         }
         line(out, "State", state);
+        line(out, "Admin", Formats.adminState(b.getAdminState()));
         line(out, "Weight", Integer.toUnsignedString(b.getWeight()));
         line(out, "In flight", Integer.toUnsignedString(b.getInFlight()));
         line(out, "Requests", Long.toUnsignedString(b.getTotalRequests()));
@@ -38,6 +39,8 @@ final class BackendDetail {
         } else {
             line(out, "Last check", "none yet");
         }
+        line(out, "Checks", Long.toUnsignedString(b.getTotalChecks()) + " run, "
+                + Long.toUnsignedString(b.getTotalCheckFailures()) + " failed");
         line(out, "Last error", b.getLastError().isEmpty() ? "none" : b.getLastError());
         line(out, "Streak", b.getConsecutiveFailures() > 0
                 ? b.getConsecutiveFailures() + " failed checks in a row"

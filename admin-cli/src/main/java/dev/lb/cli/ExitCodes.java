@@ -10,6 +10,8 @@ final class ExitCodes {
     static final int USAGE = 2;
     /** The balancer could not be reached at the target. */
     static final int UNREACHABLE = 3;
+    /** A wait ended before what it waited for (drain --wait, remove): the change goes on in the balancer. */
+    static final int TIMED_OUT = 4;
 
     private ExitCodes() {
     }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
+import dev.lb.admin.v1.AdminState;
 import dev.lb.admin.v1.HealthState;
 
 import java.time.Duration;
@@ -40,6 +41,16 @@ final class Formats {
             case HEALTH_STATE_DOWN -> "DOWN";
             case HEALTH_STATE_UNSPECIFIED -> "?";
             case UNRECOGNIZED -> "UNKNOWN";
+        };
+    }
+
+    /** "ready", "draining", "maintenance", or "?" for a state newer than this lbctl. */
+    static String adminState(AdminState state) {
+        return switch (state) {
+            case ADMIN_STATE_READY -> "ready";
+            case ADMIN_STATE_DRAINING -> "draining";
+            case ADMIN_STATE_MAINTENANCE -> "maintenance";
+            case ADMIN_STATE_UNSPECIFIED, UNRECOGNIZED -> "?";
         };
     }
 

@@ -10,8 +10,9 @@ import java.util.concurrent.Callable;
 
 /** {@code lbctl}: the operator's command line for a running balancer. */
 @Command(name = "lbctl", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
-        description = "Inspect a running load balancer over its gRPC admin API.",
-        subcommands = {StatusCommand.class, WatchCommand.class})
+        description = "Inspect and change a running load balancer over its gRPC admin API.",
+        subcommands = {StatusCommand.class, WatchCommand.class, DrainCommand.class, DisableCommand.class,
+                EnableCommand.class, WeightCommand.class, AddCommand.class, RemoveCommand.class, ReloadCommand.class})
 public final class Lbctl implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -20,8 +20,8 @@ final class StatusTable {
         boolean named = status.getBackendsList().stream().anyMatch(b -> !b.getName().equals(b.getUrl()));
         List<String[]> rows = new ArrayList<>();
         rows.add(named
-                ? new String[]{"BACKEND", "URL", "STATE", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"}
-                : new String[]{"BACKEND", "STATE", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"});
+                ? new String[]{"BACKEND", "URL", "STATE", "ADMIN", "WEIGHT", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"}
+                : new String[]{"BACKEND", "STATE", "ADMIN", "WEIGHT", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"});
         for (BackendStatus b : status.getBackendsList()) {
             List<String> row = new ArrayList<>();
             row.add(b.getName());
@@ -29,14 +29,16 @@ final class StatusTable {
                 row.add(b.getUrl());
             }
             row.add(Formats.state(b.getHealth()));
+            row.add(Formats.adminState(b.getAdminState()));
+            row.add(Integer.toUnsignedString(b.getWeight()));
             row.add(Integer.toUnsignedString(b.getInFlight()));
             row.add(Long.toUnsignedString(b.getTotalRequests()));
             row.add(Long.toUnsignedString(b.getTotalFailures()));
             row.add(lastCheck(b, now));
             rows.add(row.toArray(String[]::new));
         }
-        int numericFrom = named ? 3 : 2;
-        printAligned(rows, numericFrom, numericFrom + 2, out);
+        int numericFrom = named ? 4 : 3;
+        printAligned(rows, numericFrom, numericFrom + 3, out);
         out.println(summary(status.getBalancer()));
     }
 

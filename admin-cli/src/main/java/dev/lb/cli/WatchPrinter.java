@@ -1,9 +1,12 @@
 package dev.lb.cli;
 
+import dev.lb.admin.v1.AdminChange;
+import dev.lb.admin.v1.AdminState;
 import dev.lb.admin.v1.BackendStatus;
 import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.admin.v1.HealthEvent;
 import dev.lb.admin.v1.HealthState;
+import dev.lb.admin.v1.ReloadOutcome;
 import dev.lb.admin.v1.Snapshot;
 import dev.lb.admin.v1.SnapshotReason;
 import dev.lb.admin.v1.StatsUpdate;
@@ -58,6 +61,8 @@ abstract class WatchPrinter {
                 case SNAPSHOT -> snapshot(event.getSnapshot());
                 case HEALTH -> out.println(health(event.getHealth()));
                 case STATS -> stats(event.getStats());
+                case ADMIN -> out.println(admin(event.getAdmin()));
+                case RELOAD -> out.println(reload(event.getReload()));
                 default -> { } // a kind of event newer than this lbctl; the JSON mode shows it
             }
         }
@@ -72,7 +77,9 @@ abstract class WatchPrinter {
             for (BackendStatus b : status.getBackendsList()) {
                 String reason = b.getHealth() == HealthState.HEALTH_STATE_UP || b.getLastError().isEmpty()
                         ? "" : " (" + b.getLastError() + ")";
-                out.println(time + " " + state(b.getHealth()) + " " + display(b.getName(), b.getUrl()) + reason);
+                String admin = b.getAdminState() == AdminState.ADMIN_STATE_READY ? ""
+                        : " [" + Formats.adminState(b.getAdminState()) + "]";
+                out.println(time + " " + state(b.getHealth()) + " " + display(b.getName(), b.getUrl()) + admin + reason);
             }
             previous = null;
         }
@@ -80,6 +87,44 @@ abstract class WatchPrinter {
         static String health(HealthEvent e) {
             return Formats.clock(Formats.instant(e.getTime())) + " " + state(e.getNewState()) + " "
                     + display(e.getBackend(), e.getUrl()) + " (" + e.getReason() + ")";
+        }
+
+        /** "12:01:03 DRAIN http://localhost:8002 ready -> draining (by root@host)" */
+        static String admin(AdminChange c) {
+            String what = switch (c.getKind()) {
+                case ADMIN_CHANGE_KIND_STATE -> verb(c.getNewValue()) + " " + display(c.getBackend(), c.getUrl()) + " "
+                        + c.getOldValue() + " -> " + c.getNewValue();
+                case ADMIN_CHANGE_KIND_WEIGHT -> "WEIGHT " + display(c.getBackend(), c.getUrl()) + " "
+                        + c.getOldValue() + " -> " + c.getNewValue();
+                case ADMIN_CHANGE_KIND_ADDED -> "ADDED " + display(c.getBackend(), c.getUrl())
+                        + (c.getNewValue().isEmpty() ? "" : " " + c.getNewValue());
+                case ADMIN_CHANGE_KIND_REMOVED -> "REMOVED " + display(c.getBackend(), c.getUrl());
+                case ADMIN_CHANGE_KIND_DRAINED -> "DRAINED " + display(c.getBackend(), c.getUrl()) + " " + c.getNewValue();
+                default -> "CHANGED " + display(c.getBackend(), c.getUrl()) + " " + c.getOldValue() + " -> " + c.getNewValue();
+            };
+            return Formats.clock(Formats.instant(c.getTime())) + " " + what + " (by " + c.getActor() + ")";
+        }
+
+        /** The command word an admin state change reads as. */
+        private static String verb(String newState) {
+            return switch (newState) {
+                case "draining" -> "DRAIN";
+                case "maintenance" -> "DISABLE";
+                case "ready" -> "ENABLE";
+                default -> "STATE";
+            };
+        }
+
+        /** "12:05:00 RELOAD /etc/lb.json: added ...; ... (by SIGHUP)" or "12:05:00 RELOAD REJECTED ..." */
+        static String reload(ReloadOutcome r) {
+            String time = Formats.clock(Formats.instant(r.getTime()));
+            if (!r.getApplied()) {
+                return time + " RELOAD REJECTED " + r.getError() + " (by " + r.getActor() + ")";
+            }
+            String what = r.getChangesCount() == 0 ? "no changes" : String.join("; ", r.getChangesList());
+            String restart = r.getNeedsRestartCount() == 0 ? ""
+                    : "; needs a restart: " + String.join(", ", r.getNeedsRestartList());
+            return time + " RELOAD " + r.getSource() + ": " + what + restart + " (by " + r.getActor() + ")";
         }
 
         private void stats(StatsUpdate s) {

@@ -3,6 +3,7 @@ package dev.lb.balancer.admin;
 import dev.lb.admin.v1.AdminServiceGrpc;
 import dev.lb.balancer.StartupException;
 import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.util.NamedThreadFactory;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -13,6 +14,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.UnresolvedAddressException;
+import java.time.Clock;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,14 +50,15 @@ public final class AdminServer implements AutoCloseable {
      *
      * @throws StartupException when the address cannot be bound; nothing is left running
      */
-    public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader) throws StartupException {
+    public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader,
+                                    RuntimeControl control, Clock clock) throws StartupException {
         WatchHub hub = new WatchHub(reader, WatchHub.DEFAULT_BUFFER);
-        AdminService service = new AdminService(reader, hub);
         ExecutorService executor = Executors.newFixedThreadPool(2, new NamedThreadFactory("admin-grpc", true));
+        AdminService service = new AdminService(reader, hub, control, executor, clock);
         HealthStatusManager health = new HealthStatusManager();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .executor(executor)
-                .addService(service)
+                .addService(service.withCallerAddresses())
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())

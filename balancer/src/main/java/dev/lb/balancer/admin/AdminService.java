@@ -1,18 +1,43 @@
 package dev.lb.balancer.admin;
 
+import dev.lb.admin.v1.AddBackendRequest;
 import dev.lb.admin.v1.AdminServiceGrpc;
+import dev.lb.admin.v1.BackendChangeResponse;
+import dev.lb.admin.v1.DisableRequest;
+import dev.lb.admin.v1.DrainEvent;
+import dev.lb.admin.v1.DrainRequest;
+import dev.lb.admin.v1.EnableRequest;
 import dev.lb.admin.v1.GetStatusRequest;
 import dev.lb.admin.v1.GetStatusResponse;
+import dev.lb.admin.v1.ReloadOutcome;
+import dev.lb.admin.v1.ReloadRequest;
+import dev.lb.admin.v1.RemoveBackendRequest;
+import dev.lb.admin.v1.RemoveBackendResponse;
+import dev.lb.admin.v1.SetWeightRequest;
 import dev.lb.admin.v1.WatchEvent;
 import dev.lb.admin.v1.WatchRequest;
+import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.Drain;
+import dev.lb.balancer.control.ControlException;
+import dev.lb.balancer.control.Removal;
+import dev.lb.balancer.control.RuntimeControl;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
-/** The {@code lb.admin.v1.AdminService} RPCs: status reads and the Watch feed. */
+/**
+ * The {@code lb.admin.v1.AdminService} RPCs: status reads, the Watch feed, and runtime control, which
+ * it delegates to {@link RuntimeControl}.
+ */
 public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     static final Duration DEFAULT_STATS_INTERVAL = Duration.ofSeconds(1);
     static final Duration MIN_STATS_INTERVAL = Duration.ofMillis(100);
@@ -20,10 +45,34 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
 
     private final StatusReader reader;
     private final WatchHub hub;
+    private final RuntimeControl control;
+    private final Executor executor;
+    private final Clock clock;
 
-    public AdminService(StatusReader reader, WatchHub hub) {
+    /**
+     * @param executor runs drain progress and removal answers, off the request and health-check threads
+     */
+    public AdminService(StatusReader reader, WatchHub hub, RuntimeControl control, Executor executor, Clock clock) {
         this.reader = reader;
         this.hub = hub;
+        this.control = control;
+        this.executor = command -> {
+            try {
+                executor.execute(command);
+            } catch (RejectedExecutionException e) {
+                // The admin server is stopping and its calls are ending; a request thread reporting a
+                // drain's progress must not fail because of it.
+            }
+        };
+        this.clock = clock;
+    }
+
+    /**
+     * The service with the interceptor that tells runtime changes the caller's address, recorded when a
+     * request names no actor. Served without it, such changes are recorded as by "admin".
+     */
+    public ServerServiceDefinition withCallerAddresses() {
+        return ServerInterceptors.intercept(this, new Callers());
     }
 
     @Override
@@ -61,5 +110,124 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
             return;
         }
         hub.open((ServerCallStreamObserver<WatchEvent>) response, interval);
+    }
+
+    @Override
+    public void drain(DrainRequest request, StreamObserver<DrainEvent> response) {
+        Drain drain;
+        try {
+            drain = control.drain(request.getBackend(), Callers.actor(request.getActor()));
+        } catch (ControlException e) {
+            response.onError(ControlErrors.status(e));
+            return;
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return;
+        }
+        DrainStream.serve(drain, (ServerCallStreamObserver<DrainEvent>) response, request.getWait(), executor, clock);
+    }
+
+    @Override
+    public void disable(DisableRequest request, StreamObserver<BackendChangeResponse> response) {
+        change(response, actor -> {
+            Backend b = control.backend(request.getBackend());
+            control.disable(request.getBackend(), actor);
+            return b;
+        }, request.getActor());
+    }
+
+    @Override
+    public void enable(EnableRequest request, StreamObserver<BackendChangeResponse> response) {
+        change(response, actor -> {
+            Backend b = control.backend(request.getBackend());
+            control.enable(request.getBackend(), actor);
+            return b;
+        }, request.getActor());
+    }
+
+    @Override
+    public void setWeight(SetWeightRequest request, StreamObserver<BackendChangeResponse> response) {
+        // uint32 on the wire: a value above Integer.MAX_VALUE arrives negative and is refused as out of range.
+        change(response, actor -> {
+            Backend b = control.backend(request.getBackend());
+            control.setWeight(request.getBackend(), request.getWeight(), actor);
+            return b;
+        }, request.getActor());
+    }
+
+    @Override
+    public void addBackend(AddBackendRequest request, StreamObserver<BackendChangeResponse> response) {
+        int weight = request.hasWeight() ? request.getWeight() : 1;
+        change(response, actor -> control.add(request.getUrl(), weight, request.getName(), actor),
+                request.getActor());
+    }
+
+    @Override
+    public void removeBackend(RemoveBackendRequest request, StreamObserver<RemoveBackendResponse> response) {
+        Removal removal;
+        try {
+            removal = control.remove(request.getBackend(), Callers.actor(request.getActor()));
+        } catch (ControlException e) {
+            response.onError(ControlErrors.status(e));
+            return;
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return;
+        }
+        ServerCallStreamObserver<RemoveBackendResponse> call = (ServerCallStreamObserver<RemoveBackendResponse>) response;
+        call.setOnCancelHandler(() -> { }); // a caller that gave up is not an error; the removal goes on
+        removal.removed().whenCompleteAsync((backend, failure) -> answerRemoval(call, backend, failure), executor);
+    }
+
+    private void answerRemoval(ServerCallStreamObserver<RemoveBackendResponse> call, Backend backend, Throwable failure) {
+        if (call.isCancelled()) {
+            return;
+        }
+        if (failure != null) {
+            call.onError(Status.INTERNAL.withDescription("removal failed: " + failure).asRuntimeException());
+            return;
+        }
+        call.onNext(RemoveBackendResponse.newBuilder()
+                .setBackend(backend.name())
+                .setUrl(backend.url().toString())
+                .setInFlight(backend.inFlight())
+                .setTime(ProtoValues.timestamp(clock.instant()))
+                .build());
+        call.onCompleted();
+    }
+
+    @Override
+    public void reload(ReloadRequest request, StreamObserver<ReloadOutcome> response) {
+        String actor;
+        try {
+            actor = Callers.actor(request.getActor());
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return;
+        }
+        response.onNext(ProtoValues.reload(control.reload(actor)));
+        response.onCompleted();
+    }
+
+    /** A unary change: apply it, then answer with the backend as it is now. */
+    private void change(StreamObserver<BackendChangeResponse> response, Change change, String requestedActor) {
+        Backend backend;
+        try {
+            backend = change.apply(Callers.actor(requestedActor));
+        } catch (ControlException e) {
+            response.onError(ControlErrors.status(e));
+            return;
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return;
+        }
+        response.onNext(BackendChangeResponse.newBuilder().setBackend(StatusReader.backend(backend)).build());
+        response.onCompleted();
+    }
+
+    /** One runtime change; returns the backend it changed. */
+    @FunctionalInterface
+    private interface Change {
+        Backend apply(String actor) throws ControlException;
     }
 }

@@ -2,8 +2,13 @@ package dev.lb.balancer.admin;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
+import dev.lb.admin.v1.AdminChange;
+import dev.lb.admin.v1.AdminChangeKind;
+import dev.lb.admin.v1.AdminState;
 import dev.lb.admin.v1.HealthEvent;
 import dev.lb.admin.v1.HealthState;
+import dev.lb.admin.v1.ReloadOutcome;
+import dev.lb.balancer.backend.AdminEvent;
 
 import java.time.Instant;
 
@@ -39,6 +44,48 @@ final class ProtoValues {
                 .setNewState(state(event.to()))
                 .setReason(event.reason())
                 .setTime(timestamp(event.at()))
+                .build();
+    }
+
+    static AdminState adminState(dev.lb.balancer.backend.AdminState state) {
+        return switch (state) {
+            case READY -> AdminState.ADMIN_STATE_READY;
+            case DRAINING -> AdminState.ADMIN_STATE_DRAINING;
+            case MAINTENANCE -> AdminState.ADMIN_STATE_MAINTENANCE;
+        };
+    }
+
+    static AdminChange adminChange(AdminEvent event) {
+        return AdminChange.newBuilder()
+                .setBackend(event.backend())
+                .setUrl(event.url())
+                .setKind(kind(event.change()))
+                .setOldValue(event.from())
+                .setNewValue(event.to())
+                .setActor(event.actor())
+                .setTime(timestamp(event.at()))
+                .build();
+    }
+
+    private static AdminChangeKind kind(AdminEvent.Change change) {
+        return switch (change) {
+            case STATE -> AdminChangeKind.ADMIN_CHANGE_KIND_STATE;
+            case WEIGHT -> AdminChangeKind.ADMIN_CHANGE_KIND_WEIGHT;
+            case ADDED -> AdminChangeKind.ADMIN_CHANGE_KIND_ADDED;
+            case REMOVED -> AdminChangeKind.ADMIN_CHANGE_KIND_REMOVED;
+            case DRAINED -> AdminChangeKind.ADMIN_CHANGE_KIND_DRAINED;
+        };
+    }
+
+    static ReloadOutcome reload(dev.lb.balancer.backend.ReloadOutcome outcome) {
+        return ReloadOutcome.newBuilder()
+                .setApplied(outcome.applied())
+                .setSource(outcome.source())
+                .addAllChanges(outcome.changes())
+                .addAllNeedsRestart(outcome.needsRestart())
+                .setError(outcome.error())
+                .setActor(outcome.actor())
+                .setTime(timestamp(outcome.at()))
                 .build();
     }
 }

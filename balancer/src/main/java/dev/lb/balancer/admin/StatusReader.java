@@ -63,6 +63,8 @@ public final class StatusReader {
                     .setInFlight(b.inFlight())
                     .setTotalRequests(b.totalRequests())
                     .setTotalFailures(b.totalFailures())
+                    .setAdminState(ProtoValues.adminState(b.adminState()))
+                    .setWeight(b.weight())
                     .build();
             stats.addBackends(one);
             requests += one.getTotalRequests();
@@ -98,7 +100,8 @@ public final class StatusReader {
                 .setBackendsUp(up).build();
     }
 
-    private static BackendStatus backend(Backend b) {
+    /** One backend as GetStatus shows it. */
+    static BackendStatus backend(Backend b) {
         BackendStatus.Builder status = BackendStatus.newBuilder()
                 .setName(b.name())
                 .setUrl(b.url().toString())
@@ -109,7 +112,10 @@ public final class StatusReader {
                 .setTotalFailures(b.totalFailures())
                 .setLastError(b.lastError() == null ? "" : b.lastError())
                 .setConsecutiveSuccesses(b.consecutiveSuccesses())
-                .setConsecutiveFailures(b.consecutiveFailures());
+                .setConsecutiveFailures(b.consecutiveFailures())
+                .setAdminState(ProtoValues.adminState(b.adminState()))
+                .setTotalChecks(b.totalChecks())
+                .setTotalCheckFailures(b.totalCheckFailures());
         CheckResult check = b.lastCheck();
         if (check != null) {
             status.setLastCheck(HealthCheck.newBuilder()

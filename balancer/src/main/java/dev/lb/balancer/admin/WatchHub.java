@@ -1,8 +1,10 @@
 package dev.lb.balancer.admin;
 
 import dev.lb.admin.v1.WatchEvent;
+import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.util.NamedThreadFactory;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -17,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Fans health events and stats ticks out to every open Watch stream. Registered as a pool listener, it
- * is called on health-check and request threads, so it only hands each event to each watcher's bounded
- * buffer and returns; the sending happens on the hub's own {@code admin-watch-N} threads.
+ * Fans health events, admin changes, reload outcomes and stats ticks out to every open Watch stream.
+ * Registered as a pool listener, it is called on health-check, request and admin threads, so it only
+ * converts each event once and hands it to each watcher's bounded buffer and returns; the sending happens on the hub's own {@code admin-watch-N} threads.
  */
 public final class WatchHub implements BackendListener, AutoCloseable {
     /** Health events one watcher may have waiting before it is switched to a resync snapshot. */
@@ -72,6 +74,20 @@ public final class WatchHub implements BackendListener, AutoCloseable {
 
     @Override
     public void onHealthChange(HealthEvent event) {
+        fanOut(WatchEvent.newBuilder().setHealth(ProtoValues.event(event)).build());
+    }
+
+    @Override
+    public void onAdminChange(AdminEvent event) {
+        fanOut(WatchEvent.newBuilder().setAdmin(ProtoValues.adminChange(event)).build());
+    }
+
+    @Override
+    public void onReload(ReloadOutcome outcome) {
+        fanOut(WatchEvent.newBuilder().setReload(ProtoValues.reload(outcome)).build());
+    }
+
+    private void fanOut(WatchEvent event) {
         for (Watcher watcher : watchers.keySet()) {
             watcher.offer(event);
         }

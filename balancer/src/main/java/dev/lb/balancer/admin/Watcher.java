@@ -3,7 +3,6 @@ package dev.lb.balancer.admin;
 import dev.lb.admin.v1.Snapshot;
 import dev.lb.admin.v1.SnapshotReason;
 import dev.lb.admin.v1.WatchEvent;
-import dev.lb.balancer.backend.HealthEvent;
 import io.grpc.stub.ServerCallStreamObserver;
 
 import java.util.concurrent.ArrayBlockingQueue;
@@ -15,14 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * One open Watch stream. Producers (health-check and request threads, the stats ticker) only put work
- * into bounded slots and return; a drain task on the hub's executor sends as much as gRPC flow control
+ * One open Watch stream. Producers (health-check, request and admin threads, the stats ticker) only put
+ * work into bounded slots and return; a drain task on the hub's executor sends as much as gRPC flow control
  * allows ({@link ServerCallStreamObserver#isReady()}) and resumes from the on-ready callback. So a client
- * that stops reading holds at most {@code capacity} health events, one pending stats flag and a snapshot
+ * that stops reading holds at most {@code capacity} events, one pending stats flag and a snapshot
  * flag, and slows nobody else.
  *
- * <p>Nothing is silently lost: when the event buffer overflows, the buffered events are replaced by a
- * fresh snapshot ({@link SnapshotReason#SNAPSHOT_REASON_RESYNC}), which shows their net effect. Stats are
+ * <p>Nothing is silently lost: when the event buffer overflows, the buffered events (health, admin
+ * changes, reloads) are replaced by a fresh snapshot ({@link SnapshotReason#SNAPSHOT_REASON_RESYNC}), which shows their net effect. Stats are
  * coalesced: a due flag, read fresh when sent, so a slow client gets the newest numbers, not a backlog.
  */
 final class Watcher {
@@ -32,7 +31,8 @@ final class Watcher {
     private final ServerCallStreamObserver<WatchEvent> call;
     private final StatusReader reader;
     private final Executor executor;
-    private final BlockingQueue<HealthEvent> events;
+    /** Health, admin and reload events, already converted once by the hub, in the order they happened. */
+    private final BlockingQueue<WatchEvent> events;
     private final Consumer<Watcher> onClose;
 
     private final AtomicBoolean snapshotDue = new AtomicBoolean(true);
@@ -58,8 +58,8 @@ final class Watcher {
         return id;
     }
 
-    /** Queues a health event; never blocks. On overflow the watcher is marked for a resync snapshot. */
-    void offer(HealthEvent event) {
+    /** Queues an event; never blocks. On overflow the watcher is marked for a resync snapshot. */
+    void offer(WatchEvent event) {
         if (closed.get()) {
             return;
         }
@@ -147,9 +147,9 @@ final class Watcher {
                     .setSnapshot(Snapshot.newBuilder().setReason(reason).setStatus(reader.status()))
                     .build();
         }
-        HealthEvent event = events.poll();
+        WatchEvent event = events.poll();
         if (event != null) {
-            return WatchEvent.newBuilder().setHealth(ProtoValues.event(event)).build();
+            return event;
         }
         if (statsDue.getAndSet(false)) {
             return WatchEvent.newBuilder().setStats(reader.stats()).build();

@@ -71,8 +71,9 @@ public final class Drain {
         progress.add(new Coalescing(listener, executor));
     }
 
+    /** Stops telling {@code listener}, however it was added. */
     public void removeProgressListener(IntConsumer listener) {
-        progress.remove(listener);
+        progress.removeIf(l -> l == listener || l instanceof Coalescing c && c.listener == listener);
     }
 
     /** Called by the backend after each release while draining, and once when the drain starts. */

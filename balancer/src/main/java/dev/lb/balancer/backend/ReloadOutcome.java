@@ -12,18 +12,19 @@ import java.util.List;
  * @param changes      one line per change applied, e.g. "added http://localhost:8004 (weight 1)"
  * @param needsRestart one line per changed setting that only a restart applies, e.g. "port 8080 -> 8081"
  * @param error        why the reload was rejected; empty when applied
+ * @param actor        who asked: "SIGHUP", "admin", an operator's "user@host"
  * @param at           when the reload finished
  */
 public record ReloadOutcome(boolean applied, String source, List<String> changes, List<String> needsRestart,
-                            String error, Instant at) {
+                            String error, String actor, Instant at) {
 
     public ReloadOutcome {
         changes = List.copyOf(changes);
         needsRestart = List.copyOf(needsRestart);
     }
 
-    public static ReloadOutcome rejected(String source, String error, Instant at) {
-        return new ReloadOutcome(false, source, List.of(), List.of(), error, at);
+    public static ReloadOutcome rejected(String source, String error, String actor, Instant at) {
+        return new ReloadOutcome(false, source, List.of(), List.of(), error, actor, at);
     }
 
     /** One line for the log and for operators. */

@@ -82,7 +82,7 @@ public final class RuntimeControl implements AutoCloseable {
     public synchronized Drain drain(String backend, String actor) throws ControlException {
         Backend b = changeable(backend);
         if (b.adminState() == AdminState.MAINTENANCE) {
-            throw new ControlException("backend " + b + " is in maintenance, already out of rotation with nothing in flight; enable it first");
+            throw new ControlException(ControlException.Kind.CONFLICT, "backend " + b + " is in maintenance, already out of rotation with nothing in flight; enable it first");
         }
         return pool.adminState(b, AdminState.DRAINING, actor).orElseThrow();
     }
@@ -137,18 +137,18 @@ public final class RuntimeControl implements AutoCloseable {
         try {
             uri = BackendUrls.parse(Objects.requireNonNull(url, "url"));
         } catch (IllegalArgumentException e) {
-            throw new ControlException("bad backend URL: " + e.getMessage());
+            throw new ControlException(ControlException.Kind.INVALID, "bad backend URL: " + e.getMessage());
         }
         checkWeight(weight);
         if (name != null && !name.isEmpty() && name.isBlank()) {
-            throw new ControlException("backend name is blank; leave it out or give a short name");
+            throw new ControlException(ControlException.Kind.INVALID, "backend name is blank; leave it out or give a short name");
         }
         String effectiveName = name == null || name.isEmpty() ? uri.toString() : name.strip();
         for (Backend existing : pool.all()) {
             if (existing.url().equals(uri) || existing.name().equals(effectiveName)
                     || existing.name().equals(uri.toString()) || existing.url().toString().equals(effectiveName)) {
                 String removing = membership.removing(existing) ? " (being removed; wait until it is gone)" : "";
-                throw new ControlException("backend " + existing + " is already in the pool" + removing);
+                throw new ControlException(ControlException.Kind.ALREADY_EXISTS, "backend " + existing + " is already in the pool" + removing);
             }
         }
         Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false));
@@ -188,14 +188,14 @@ public final class RuntimeControl implements AutoCloseable {
         String source = configPath == null ? "(no config file)" : configPath.toString();
         ReloadOutcome outcome;
         if (configPath == null) {
-            outcome = ReloadOutcome.rejected(source, "the balancer was not started from a config file", clock.instant());
+            outcome = ReloadOutcome.rejected(source, "the balancer was not started from a config file", actor, clock.instant());
         } else {
             try {
                 Reloader.Applied applied = reloader.apply(config, ConfigLoader.load(configPath), actor + " reload");
                 config = applied.config();
-                outcome = new ReloadOutcome(true, source, applied.changes(), applied.needsRestart(), "", clock.instant());
+                outcome = new ReloadOutcome(true, source, applied.changes(), applied.needsRestart(), "", actor, clock.instant());
             } catch (ConfigException e) {
-                outcome = ReloadOutcome.rejected(source, e.getMessage(), clock.instant());
+                outcome = ReloadOutcome.rejected(source, e.getMessage(), actor, clock.instant());
             }
         }
         LOG.log(outcome.applied() ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
@@ -204,18 +204,27 @@ public final class RuntimeControl implements AutoCloseable {
         return outcome;
     }
 
+    /**
+     * The backend an operator names, by name or URL (however the URL is spelt).
+     *
+     * @throws ControlException NOT_FOUND when there is none, INVALID when the name is empty
+     */
+    public Backend backend(String name) throws ControlException {
+        return find(name);
+    }
+
     /** A backend that an operator may change: known and not on its way out. */
     private Backend changeable(String name) throws ControlException {
         Backend b = find(name);
         if (membership.removing(b)) {
-            throw new ControlException("backend " + b + " is being removed");
+            throw new ControlException(ControlException.Kind.CONFLICT, "backend " + b + " is being removed");
         }
         return b;
     }
 
     private Backend find(String name) throws ControlException {
         if (name == null || name.isBlank()) {
-            throw new ControlException("no backend given; name one by its URL or name");
+            throw new ControlException(ControlException.Kind.INVALID, "no backend given; name one by its URL or name");
         }
         Optional<Backend> found = pool.find(name.strip());
         if (found.isEmpty()) {
@@ -227,13 +236,13 @@ public final class RuntimeControl implements AutoCloseable {
                 // fall through to the error naming the known backends
             }
         }
-        return found.orElseThrow(() -> new ControlException("unknown backend \"" + name + "\"; known: "
+        return found.orElseThrow(() -> new ControlException(ControlException.Kind.NOT_FOUND, "unknown backend \"" + name + "\"; known: "
                 + pool.all().stream().map(Backend::name).collect(Collectors.joining(", "))));
     }
 
     private static void checkWeight(int weight) throws ControlException {
         if (weight < 0 || weight > MAX_WEIGHT) {
-            throw new ControlException("weight " + weight + " is out of range; use 0 to " + MAX_WEIGHT + " (0 = no new work)");
+            throw new ControlException(ControlException.Kind.INVALID, "weight " + weight + " is out of range; use 0 to " + MAX_WEIGHT + " (0 = no new work)");
         }
     }
 

@@ -16,6 +16,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,14 @@ final class AdminFixture implements AutoCloseable {
      * @param extraConfig  further top-level config fields, e.g. {@code "\"algorithm\": \"round-robin\""}
      */
     AdminFixture(int liveBackends, List<String> deadUrls, String extraConfig) throws Exception {
+        this(liveBackends, deadUrls, extraConfig, null);
+    }
+
+    /**
+     * @param configFile where to write the config and load it from, so the balancer can reload it; null
+     *                   to parse it in memory
+     */
+    AdminFixture(int liveBackends, List<String> deadUrls, String extraConfig, Path configFile) throws Exception {
         for (int i = 0; i < liveBackends; i++) {
             backends.add(BackendServer.start("127.0.0.1", 0, "b" + (i + 1)));
         }
@@ -47,7 +57,12 @@ final class AdminFixture implements AutoCloseable {
         String servers = urls.stream().map(u -> "{\"url\": \"" + u + "\"}").collect(Collectors.joining(", "));
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": [" + servers + "]"
                 + (extraConfig.isEmpty() ? "" : ", " + extraConfig) + "}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        if (configFile == null) {
+            balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        } else {
+            Files.writeString(configFile, json);
+            balancer = new Balancer(ConfigLoader.load(configFile), configFile).start();
+        }
     }
 
     static String url(BackendServer server) {
@@ -85,6 +100,13 @@ final class AdminFixture implements AutoCloseable {
         ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
         channels.add(channel);
         return channel;
+    }
+
+    /** One GET through the proxy on a background thread; completes with the status code. */
+    java.util.concurrent.CompletableFuture<Integer> getAsync(String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + balancer.port() + path))
+                .timeout(Duration.ofSeconds(30)).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
     }
 
     /** One GET through the proxy; returns the status code. */

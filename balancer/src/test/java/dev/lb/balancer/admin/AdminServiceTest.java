@@ -274,7 +274,7 @@ class AdminServiceTest {
             WatchHub hub = new WatchHub(reader, 4);
             pool.addListener(hub);
             try {
-                WatchClient slow = WatchClient.stalled(f.async(new AdminService(reader, hub)),
+                WatchClient slow = WatchClient.stalled(f.async(new AdminService(reader, hub, f.balancer.control(), Runnable::run, java.time.Clock.systemUTC())),
                         WatchRequest.newBuilder().setStatsInterval(ProtoValues.duration(Duration.ofHours(1))).build(), 1);
                 Await.until("initial snapshot", WAIT, () -> slow.received.size() == 1);
 

@@ -1,0 +1,53 @@
+package dev.lb.cli;
+
+import dev.lb.admin.v1.AddBackendRequest;
+import dev.lb.admin.v1.BackendChangeResponse;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+
+/** {@code lbctl add URL [--weight N] [--name NAME]}: a new backend, health-checked before it gets traffic. */
+@Command(name = "add", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
+        description = {"Add a backend. It is health-checked at once and gets traffic after a check passes.",
+                "Lasts until a reload or a restart: add it to the config file to keep it.", ControlCommand.EXIT_CODES})
+final class AddCommand extends ControlCommand {
+    @Parameters(paramLabel = "URL", description = "The backend's base URL, e.g. http://10.0.0.7:8080.")
+    String url;
+
+    @Option(names = "--weight", paramLabel = "N", description = "Its weight, 0 to 1000 (default: 1).")
+    Integer weight;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "A short name to use instead of the URL.")
+    String name;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Give up when the balancer has not answered after this long (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Override
+    Duration deadline() {
+        return timeout;
+    }
+
+    @Override
+    public Integer call() {
+        if (weight != null && (weight < 0 || weight > 1000)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--weight " + weight + " is out of range; use 0 to 1000 (0 = no new work)");
+        }
+        AddBackendRequest.Builder request = AddBackendRequest.newBuilder().setUrl(url).setActor(Actor.current());
+        if (weight != null) {
+            request.setWeight(weight);
+        }
+        if (name != null) {
+            request.setName(name);
+        }
+        BackendChangeResponse answer = call(stub -> stub.addBackend(request.build()));
+        out().println(json ? Formats.json(answer)
+                : "added " + describe(answer.getBackend()) + " (it gets traffic once a health check passes)");
+        out().flush();
+        return ExitCodes.OK;
+    }
+}
