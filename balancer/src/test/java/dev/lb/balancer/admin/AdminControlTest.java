@@ -1,5 +1,6 @@
 package dev.lb.balancer.admin;
 
+import dev.lb.balancer.testing.Await;
 import dev.lb.admin.v1.AddBackendRequest;
 import dev.lb.admin.v1.AdminChange;
 import dev.lb.admin.v1.AdminChangeKind;

@@ -1,5 +1,6 @@
 package dev.lb.balancer.admin;
 
+import dev.lb.balancer.testing.Await;
 import dev.lb.admin.v1.BackendStatus;
 import dev.lb.admin.v1.GetStatusRequest;
 import dev.lb.admin.v1.GetStatusResponse;

@@ -1,5 +1,6 @@
 package dev.lb.balancer.admin;
 
+import dev.lb.balancer.testing.Await;
 import dev.lb.admin.v1.AdminServiceGrpc;
 import dev.lb.admin.v1.HealthEvent;
 import dev.lb.admin.v1.WatchEvent;
