@@ -65,9 +65,12 @@ public final class ConfigLoader {
         return new Reader(source).read(root);
     }
 
+    /** Jackson's first line, without its "(start marker at [Source: ...])" tail: the location is given already. */
     private static String firstLine(String message) {
         int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
+        String line = newline < 0 ? message : message.substring(0, newline);
+        int marker = line.indexOf(" (start marker at [Source:");
+        return marker < 0 ? line : line.substring(0, marker);
     }
 
     /** Walks the tree of one file, collecting nothing: the first problem ends the read. */

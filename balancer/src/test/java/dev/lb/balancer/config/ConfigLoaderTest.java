@@ -104,6 +104,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void truncatedJsonSaysWhatIsMissingWithoutParserInternals() {
+        String message = problem("{\"port\": 8080, \"servers\": [");
+        assertTrue(message.startsWith("c.json: invalid JSON at line 1, column"), message);
+        assertTrue(message.contains("expected close marker for Array"), message);
+        assertFalse(message.contains("Source"), message);
+    }
+
+    @Test
     void misspeltFieldIsNamedWithASuggestion() {
         String message = problem("""
                 {"port": 8080, "servers": [{"url": "http://localhost:8001"}], "healthCheckIntervall": 10}""");
