@@ -6,13 +6,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.time.Duration;
 
 /** {@code lbctl add URL [--weight N] [--name NAME]}: a new backend, health-checked before it gets traffic. */
 @Command(name = "add", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = {"Add a backend. It is health-checked at once and gets traffic after a check passes.",
                 "Lasts until a reload or a restart: add it to the config file to keep it.", ControlCommand.EXIT_CODES})
-final class AddCommand extends ControlCommand {
+final class AddCommand extends QuickControlCommand {
     @Parameters(paramLabel = "URL", description = "The backend's base URL, e.g. http://10.0.0.7:8080.")
     String url;
 
@@ -21,15 +20,6 @@ final class AddCommand extends ControlCommand {
 
     @Option(names = "--name", paramLabel = "NAME", description = "A short name to use instead of the URL.")
     String name;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Give up when the balancer has not answered after this long (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Override
-    Duration deadline() {
-        return timeout;
-    }
 
     @Override
     public Integer call() {

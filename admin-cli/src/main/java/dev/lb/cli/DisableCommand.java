@@ -3,27 +3,16 @@ package dev.lb.cli;
 import dev.lb.admin.v1.BackendChangeResponse;
 import dev.lb.admin.v1.DisableRequest;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.time.Duration;
 
 /** {@code lbctl disable BACKEND}: maintenance, out of rotation at once with health checks paused. */
 @Command(name = "disable", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = {"Put a backend in maintenance: out of rotation at once (requests in flight finish), health checks paused.",
                 "Lasts until \"lbctl enable\", a reload or a restart.", ControlCommand.EXIT_CODES})
-final class DisableCommand extends ControlCommand {
+final class DisableCommand extends QuickControlCommand {
     @Parameters(paramLabel = "BACKEND", description = "The backend's name or URL, as \"lbctl status\" lists it.")
     String backend;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Give up when the balancer has not answered after this long (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Override
-    Duration deadline() {
-        return timeout;
-    }
 
     @Override
     public Integer call() {

@@ -3,27 +3,16 @@ package dev.lb.cli;
 import dev.lb.admin.v1.BackendChangeResponse;
 import dev.lb.admin.v1.EnableRequest;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.time.Duration;
 
 /** {@code lbctl enable BACKEND}: back to normal, in rotation again once healthy. */
 @Command(name = "enable", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = {"Bring a backend back to normal after drain or disable: in rotation again as soon as health checks say healthy.",
                 ControlCommand.EXIT_CODES})
-final class EnableCommand extends ControlCommand {
+final class EnableCommand extends QuickControlCommand {
     @Parameters(paramLabel = "BACKEND", description = "The backend's name or URL, as \"lbctl status\" lists it.")
     String backend;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Give up when the balancer has not answered after this long (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Override
-    Duration deadline() {
-        return timeout;
-    }
 
     @Override
     public Integer call() {

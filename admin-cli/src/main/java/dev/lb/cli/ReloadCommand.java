@@ -3,10 +3,8 @@ package dev.lb.cli;
 import dev.lb.admin.v1.ReloadOutcome;
 import dev.lb.admin.v1.ReloadRequest;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 
 /** {@code lbctl reload}: re-read the balancer's config file, as SIGHUP does, and print what happened. */
 @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
@@ -14,16 +12,7 @@ import java.time.Duration;
                 "An invalid file changes nothing: the error is printed and the exit code is 1.",
                 "Runtime changes (drain, disable, weight, add, remove) give way to what the file says.",
                 "Exit codes: 0 applied, 1 rejected (invalid file) or refused, 2 usage error, 3 balancer unreachable."})
-final class ReloadCommand extends ControlCommand {
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Give up when the balancer has not answered after this long (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Override
-    Duration deadline() {
-        return timeout;
-    }
-
+final class ReloadCommand extends QuickControlCommand {
     @Override
     public Integer call() {
         ReloadOutcome outcome = call(stub -> stub.reload(ReloadRequest.newBuilder().setActor(Actor.current()).build()));

@@ -3,30 +3,19 @@ package dev.lb.cli;
 import dev.lb.admin.v1.BackendChangeResponse;
 import dev.lb.admin.v1.SetWeightRequest;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.time.Duration;
 
 /** {@code lbctl weight BACKEND N}: a backend's share of new work. */
 @Command(name = "weight", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = {"Set a backend's weight, its share of new work: 0 to 1000, 0 = no new work (requests in flight finish).",
                 "Lasts until a reload or a restart.", ControlCommand.EXIT_CODES})
-final class WeightCommand extends ControlCommand {
+final class WeightCommand extends QuickControlCommand {
     @Parameters(index = "0", paramLabel = "BACKEND", description = "The backend's name or URL, as \"lbctl status\" lists it.")
     String backend;
 
     @Parameters(index = "1", paramLabel = "N", description = "The new weight, 0 to 1000.")
     int weight;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Give up when the balancer has not answered after this long (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Override
-    Duration deadline() {
-        return timeout;
-    }
 
     @Override
     public Integer call() {

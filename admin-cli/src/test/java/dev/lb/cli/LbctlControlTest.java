@@ -28,6 +28,7 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -297,19 +298,6 @@ class LbctlControlTest {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + balancer.port() + path))
                 .timeout(Duration.ofSeconds(30)).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
-    }
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine lbctl = Lbctl.commandLine();
-        lbctl.setOut(new PrintWriter(out, true));
-        lbctl.setErr(new PrintWriter(err, true));
-        int exit = lbctl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
     }
 
     private static void awaitLine(StringWriter out, String regex) {

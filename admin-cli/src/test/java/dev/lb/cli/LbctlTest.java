@@ -25,6 +25,7 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -252,19 +253,6 @@ class LbctlTest {
 
     private static String url(BackendServer server) {
         return "http://127.0.0.1:" + server.port();
-    }
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine lbctl = Lbctl.commandLine();
-        lbctl.setOut(new PrintWriter(out, true));
-        lbctl.setErr(new PrintWriter(err, true));
-        int exit = lbctl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
     }
 
     private RunningWatch watch(String... args) {

@@ -1,0 +1,29 @@
+package dev.lb.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** One in-JVM run of lbctl: its exit code and what it printed on stdout and stderr. */
+final class Run {
+    final int exit;
+    final String out;
+    final String err;
+
+    private Run(int exit, String out, String err) {
+        this.exit = exit;
+        this.out = out;
+        this.err = err;
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine lbctl = Lbctl.commandLine();
+        lbctl.setOut(new PrintWriter(out, true));
+        lbctl.setErr(new PrintWriter(err, true));
+        int exit = lbctl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+}
