@@ -142,7 +142,7 @@ public final class Balancer implements AutoCloseable {
         headTimeout = new RequestHeadTimeout(config.timeouts().requestHead());
         server.setExecutor(headTimeout.wrap(workers));
         bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
-        ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.timeouts(), config.retries(),
+        ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
         if (config.metrics().enabled()) {
             try {

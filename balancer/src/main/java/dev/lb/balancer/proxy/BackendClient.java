@@ -21,11 +21,13 @@ import java.util.concurrent.TimeUnit;
 public final class BackendClient implements AutoCloseable {
     private static final int MAX_IDLE_CONNECTIONS = 256;
 
+    private volatile TimeoutConfig timeouts;
     private volatile OkHttpClient client;
     /** Shares the dispatcher and settings, never a pooled connection: each call connects anew. */
     private volatile OkHttpClient freshClient;
 
     public BackendClient(TimeoutConfig timeouts) {
+        this.timeouts = timeouts;
         Dispatcher dispatcher = new Dispatcher();
         dispatcher.setMaxRequests(Integer.MAX_VALUE);
         dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
@@ -54,10 +56,16 @@ public final class BackendClient implements AutoCloseable {
 
     /** New timeouts for calls started from now on; pooled connections and calls in flight are kept. */
     public void timeouts(TimeoutConfig timeouts) {
+        this.timeouts = timeouts;
         client = client.newBuilder().connectTimeout(timeouts.connect()).readTimeout(timeouts.read())
                 .writeTimeout(timeouts.read()).build();
         freshClient = freshClient.newBuilder().connectTimeout(timeouts.connect()).readTimeout(timeouts.read())
                 .writeTimeout(timeouts.read()).build();
+    }
+
+    /** The timeouts calls started now get. */
+    public TimeoutConfig timeouts() {
+        return timeouts;
     }
 
     Call newCall(Request request) {

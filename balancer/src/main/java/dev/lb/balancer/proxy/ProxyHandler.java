@@ -45,30 +45,24 @@ public final class ProxyHandler implements HttpHandler {
     private final BackendPool pool;
     private final SelectionStrategy strategy;
     private final BackendClient client;
-    private final TimeoutConfig timeouts;
     private final int retries;
     private final ClientReadTimeout bodyTimeout;
     private final BooleanSupplier closeConnections;
     private final RequestValidator validator = new RequestValidator(RequestValidator.Limits.DEFAULT);
     private ExchangeObserver observer = ExchangeObserver.NONE;
 
-    /** A handler whose reads of request bodies wait as long as the client takes. */
-    public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
-                        TimeoutConfig timeouts, int retries) {
-        this(pool, strategy, client, timeouts, retries, null, () -> false);
-    }
-
     /**
+     * @param client           carries requests to backends; its timeouts, changed by a reload, are the ones
+     *                         failures are reported against
      * @param bodyTimeout      bounds each read of a request body; owned by the caller, null for none
      * @param closeConnections true while every answer should close its client connection (draining)
      */
     public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
-                        TimeoutConfig timeouts, int retries, ClientReadTimeout bodyTimeout,
+                        int retries, ClientReadTimeout bodyTimeout,
                         BooleanSupplier closeConnections) {
         this.pool = pool;
         this.strategy = strategy;
         this.client = client;
-        this.timeouts = timeouts;
         this.retries = retries;
         this.bodyTimeout = bodyTimeout;
         this.closeConnections = closeConnections;
@@ -133,7 +127,7 @@ public final class ProxyHandler implements HttpHandler {
                         continue;
                     }
                     if (unreached(attempt, body) && tried.size() < retries) {
-                        String reason = Failures.describe(e, timeouts.connect());
+                        String reason = Failures.describe(e, client.timeouts().connect());
                         backend.recordFailure(reason);
                         pool.reportUnreachable(backend, reason);
                         tried.add(backend);
@@ -184,6 +178,7 @@ public final class ProxyHandler implements HttpHandler {
 
     private ProxyException failed(Backend backend, Attempt attempt, StreamingRequestBody body, IOException e) {
         boolean timeout = isTimeout(e);
+        TimeoutConfig timeouts = client.timeouts();
         String reason = Failures.describe(e, timeout && attempt.requestSent() ? timeouts.read() : timeouts.connect());
         backend.recordFailure(reason);
         if (unreached(attempt, body)) {
@@ -274,7 +269,7 @@ public final class ProxyHandler implements HttpHandler {
                 try {
                     n = in.read(buffer);
                 } catch (IOException e) {
-                    backend.recordFailure("response body: " + Failures.describe(e, timeouts.read()));
+                    backend.recordFailure("response body: " + Failures.describe(e, client.timeouts().read()));
                     throw new ResponseAborted("backend " + backend + " failed mid-response", e);
                 }
                 if (n < 0) {
