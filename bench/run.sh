@@ -115,6 +115,13 @@ pids=()
 stop_all() {
   trap - INT TERM EXIT
   local pid
+  for pid in "${pids[@]}"; do
+    # The balancer ends with halt() after its drain, which skips JFR's own dump at exit: stop a
+    # recording given by a variant's JAVA_OPTS here, so it reaches its file whole.
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q StartFlightRecording; then
+      "$(dirname "$(readlink "/proc/$pid/exe")")/jcmd" "$pid" JFR.stop name=1 >/dev/null 2>&1 || true
+    fi
+  done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -105,7 +105,7 @@ public final class ProxyHandler implements HttpHandler {
             Backend backend = next;
             Attempt attempt = new Attempt();
             Request request = template
-                    .url(backend.url() + RequestTranslation.pathAndQuery(exchange))
+                    .url(RequestTranslation.targetUrl(client.baseUrl(backend.url()), exchange))
                     .method(method, requestBodyFor(method, body))
                     .tag(Attempt.class, attempt)
                     .build();

@@ -3,6 +3,7 @@ package dev.lb.balancer.proxy;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import dev.lb.balancer.server.ClientReadTimeout;
+import okhttp3.HttpUrl;
 import okhttp3.Request;
 
 import java.net.InetSocketAddress;
@@ -17,18 +18,23 @@ final class RequestTranslation {
     }
 
     /**
-     * Path and query exactly as the client sent them. For a request in absolute form
-     * ({@code GET http://other/ HTTP/1.1}) only the path and query are kept: the backend is always one of
-     * ours, never the host the client named.
+     * The backend's URL for this request: its base URL with the path and query exactly as the client sent
+     * them. For a request in absolute form ({@code GET http://other/ HTTP/1.1}) only the path and query are
+     * kept: the backend is always one of ours, never the host the client named.
      */
-    static String pathAndQuery(HttpExchange exchange) {
+    static HttpUrl targetUrl(HttpUrl backend, HttpExchange exchange) {
         URI uri = exchange.getRequestURI();
         String path = uri.getRawPath();
         if (path == null || path.isEmpty()) {
             path = "/";
         }
         String query = uri.getRawQuery();
-        return query == null ? path : path + "?" + query;
+        if (!path.startsWith("/")) {
+            // Not origin form (say "*"): let OkHttp parse the whole URL, as for any other string.
+            return HttpUrl.get(backend.toString().replaceAll("/$", "") + path + (query == null ? "" : "?" + query));
+        }
+        // The builder canonicalises path and query as parsing the whole URL would, without re-parsing the host.
+        return backend.newBuilder().encodedPath(path).encodedQuery(query).build();
     }
 
     /** A builder with the forwarded headers set; URL, method and body are added per attempt. */

@@ -7,7 +7,6 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Rejects requests a correct HTTP/1.1 intermediary must not forward (RFC 9110, RFC 9112), before any
@@ -18,10 +17,12 @@ import java.util.regex.Pattern;
  * can be trusted.
  */
 final class RequestValidator {
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
-    private static final Pattern HOST = Pattern.compile(
-            "(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(:[0-9]{0,5})?");
+    // Character classes checked by hand rather than by regular expressions: these run on every request,
+    // and the regex engine was about 2% of the proxy's CPU.
+    private static final CharClass TOKEN = CharClass.alphanumericAnd("!#$%&'*+.^_`|~-");
+    private static final CharClass REG_NAME = CharClass.alphanumericAnd("._~!$&'()*+,;=%-");
+    private static final CharClass IP_LITERAL = CharClass.of("0123456789ABCDEFabcdef:.");
+    private static final CharClass DIGIT = CharClass.of("0123456789");
 
     private final Limits limits;
 
@@ -46,7 +47,7 @@ final class RequestValidator {
         if (!protocol.equals("HTTP/1.1") && !protocol.equals("HTTP/1.0")) {
             return reject(505, "HTTP version " + protocol + " is not supported; use HTTP/1.1");
         }
-        if (!TOKEN.matcher(exchange.getRequestMethod()).matches()) {
+        if (!TOKEN.matchesAll(exchange.getRequestMethod())) {
             return reject(400, "invalid request method");
         }
         URI target = exchange.getRequestURI();
@@ -92,7 +93,7 @@ final class RequestValidator {
     /** Control characters in a value are how header injection reaches a backend (RFC 9110 5.5). */
     private static Optional<ProxyException> checkValues(Headers headers) {
         for (Map.Entry<String, List<String>> header : headers.entrySet()) {
-            if (!TOKEN.matcher(header.getKey()).matches()) {
+            if (!TOKEN.matchesAll(header.getKey())) {
                 return reject(400, "invalid header name");
             }
             for (String value : header.getValue()) {
@@ -116,7 +117,7 @@ final class RequestValidator {
         if (hosts.size() > 1) {
             return reject(400, "more than one Host header");
         }
-        if (!HOST.matcher(hosts.get(0).trim()).matches()) {
+        if (!isHost(hosts.get(0).trim())) {
             return reject(400, "invalid Host header");
         }
         return Optional.empty();
@@ -129,7 +130,8 @@ final class RequestValidator {
     private static Optional<ProxyException> checkFraming(String protocol, Headers headers) {
         List<String> lengths = headers.get("Content-Length");
         if (lengths != null) {
-            if (lengths.size() != 1 || !DIGITS.matcher(lengths.get(0).trim()).matches()) {
+            String length = lengths.size() == 1 ? lengths.get(0).trim() : "";
+            if (length.length() > 18 || !DIGIT.matchesAll(length)) {
                 return reject(400, "invalid Content-Length");
             }
         }
@@ -146,6 +148,25 @@ final class RequestValidator {
             }
         }
         return Optional.empty();
+    }
+
+    /** RFC 3986 host (an IP literal in brackets, or a possibly empty reg-name) and an optional port. */
+    static boolean isHost(String value) {
+        int end = value.length();
+        int hostEnd;
+        if (value.startsWith("[")) {
+            int close = value.indexOf(']');
+            if (close < 2 || !IP_LITERAL.matches(value, 1, close)) {
+                return false;
+            }
+            hostEnd = close + 1;
+        } else {
+            hostEnd = REG_NAME.span(value, 0);
+        }
+        if (hostEnd == end) {
+            return true;
+        }
+        return value.charAt(hostEnd) == ':' && end - hostEnd - 1 <= 5 && DIGIT.matches(value, hostEnd + 1, end);
     }
 
     private static boolean isHttpScheme(String scheme) {

@@ -12,6 +12,7 @@ final class ResponseTranslation {
     static final long NO_BODY = -1;
     /** {@code sendResponseHeaders} length meaning "length unknown: chunked". */
     static final long CHUNKED = 0;
+    private static final CharClass DIGITS = CharClass.of("0123456789");
 
     private ResponseTranslation() {
     }
@@ -57,7 +58,7 @@ final class ResponseTranslation {
     /** A Content-Length value: plain digits only, so "+5" or "5, 5" cannot slip through. */
     static long parseLength(String value) {
         String digits = value.trim();
-        if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (digits.length() > 18 || !DIGITS.matchesAll(digits)) {
             throw new NumberFormatException("invalid Content-Length " + value);
         }
         return Long.parseLong(digits);

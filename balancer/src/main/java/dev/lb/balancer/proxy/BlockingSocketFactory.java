@@ -1,0 +1,226 @@
+package dev.lb.balancer.proxy;
+
+import dev.lb.balancer.util.NamedThreadFactory;
+
+import javax.net.SocketFactory;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sockets to backends whose connect and read timeouts are enforced by a watchdog instead of by the JDK.
+ *
+ * <p>Why: a JDK socket with a read timeout (or one connected with a timeout) switches to non-blocking
+ * mode for good, and from then on every read is a read that finds nothing, a {@code poll}, and a second
+ * read. On the proxy's hot path that was about a tenth of all CPU. These sockets stay in blocking mode:
+ * a read is one system call. Each timed connect or read arms a deadline; one watchdog thread, shared by
+ * all sockets of the factory, closes a socket whose deadline has passed, which ends the blocked call,
+ * and the call then fails with the {@link SocketTimeoutException} the JDK would have thrown. Deadlines
+ * are checked every {@value #SWEEP_MS} ms, so a timeout fires up to that much late; timeouts shorter
+ * than {@value #JDK_ENFORCED_BELOW_MS} ms (OkHttp's 1 ms probe of a long-idle connection) are left to
+ * the JDK, which is exact.
+ */
+final class BlockingSocketFactory extends SocketFactory implements AutoCloseable {
+    static final int SWEEP_MS = 25;
+    static final int JDK_ENFORCED_BELOW_MS = 250;
+
+    /** Sockets between creation and close; only the watchdog iterates it. */
+    private final Set<WatchedSocket> open = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService watchdog =
+            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("backend-socket-timeouts", true));
+
+    BlockingSocketFactory() {
+        watchdog.scheduleWithFixedDelay(this::closeExpired, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Socket createSocket() {
+        WatchedSocket socket = new WatchedSocket(this);
+        open.add(socket);
+        return socket;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+        return connected(new InetSocketAddress(host, port));
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+        return connected(new InetSocketAddress(host, port), new InetSocketAddress(localHost, localPort));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+        return connected(new InetSocketAddress(host, port));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+            throws IOException {
+        return connected(new InetSocketAddress(address, port), new InetSocketAddress(localAddress, localPort));
+    }
+
+    private Socket connected(SocketAddress remote, SocketAddress... local) throws IOException {
+        Socket socket = createSocket();
+        try {
+            if (local.length > 0) {
+                socket.bind(local[0]);
+            }
+            socket.connect(remote);
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** Sockets this factory made that are not closed yet. */
+    int openSockets() {
+        return open.size();
+    }
+
+    private void closeExpired() {
+        long now = System.nanoTime();
+        for (WatchedSocket socket : open) {
+            socket.closeIfExpired(now);
+        }
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+    }
+
+    /**
+     * A socket whose blocking calls carry a deadline the factory's watchdog enforces. Connect and reads
+     * run on one thread at a time (OkHttp's use); the watchdog only reads the deadline and closes.
+     */
+    static final class WatchedSocket extends Socket {
+        private static final long UNARMED = 0;
+
+        private final BlockingSocketFactory owner;
+        /** {@link System#nanoTime()} by which the blocked call must end; {@link #UNARMED} when none is. */
+        private volatile long deadline = UNARMED;
+        private volatile boolean timedOut;
+        private volatile int readTimeoutMs;
+
+        private WatchedSocket(BlockingSocketFactory owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public void connect(SocketAddress endpoint, int timeoutMs) throws IOException {
+            if (timeoutMs > 0 && timeoutMs < JDK_ENFORCED_BELOW_MS) {
+                super.connect(endpoint, timeoutMs);
+                return;
+            }
+            arm(timeoutMs);
+            try {
+                super.connect(endpoint, 0);
+            } catch (IOException e) {
+                throw timedOut ? timeout("Connect timed out", e) : e;
+            } finally {
+                deadline = UNARMED;
+            }
+            if (timedOut) {
+                throw timeout("Connect timed out", null);
+            }
+        }
+
+        @Override
+        public void setSoTimeout(int timeoutMs) throws java.net.SocketException {
+            readTimeoutMs = timeoutMs;
+            // Only a short timeout reaches the JDK (and makes this socket non-blocking from then on).
+            super.setSoTimeout(timeoutMs > 0 && timeoutMs < JDK_ENFORCED_BELOW_MS ? timeoutMs : 0);
+        }
+
+        @Override
+        public int getSoTimeout() {
+            return readTimeoutMs;
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            return new WatchedInput(super.getInputStream());
+        }
+
+        @Override
+        public void close() throws IOException {
+            owner.open.remove(this);
+            super.close();
+        }
+
+        private void arm(int timeoutMs) {
+            if (timeoutMs > 0) {
+                deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            }
+        }
+
+        private void closeIfExpired(long now) {
+            long due = deadline;
+            if (due == UNARMED || now - due < 0) {
+                return;
+            }
+            timedOut = true;
+            try {
+                close();
+            } catch (IOException ignored) {
+                // closing is all that is wanted; the blocked call reports the timeout
+            }
+        }
+
+        private static SocketTimeoutException timeout(String message, IOException cause) {
+            SocketTimeoutException timeout = new SocketTimeoutException(message);
+            if (cause != null) {
+                timeout.initCause(cause);
+            }
+            return timeout;
+        }
+
+        /** Arms the read timeout around each read the JDK would otherwise time itself. */
+        private final class WatchedInput extends FilterInputStream {
+            WatchedInput(InputStream in) {
+                super(in);
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int timeoutMs = readTimeoutMs;
+                if (timeoutMs <= 0 || timeoutMs < JDK_ENFORCED_BELOW_MS) {
+                    return in.read(buffer, offset, length);
+                }
+                arm(timeoutMs);
+                int n;
+                try {
+                    n = in.read(buffer, offset, length);
+                } catch (IOException e) {
+                    throw timedOut ? timeout("Read timed out", e) : e;
+                } finally {
+                    deadline = UNARMED;
+                }
+                if (n < 0 && timedOut) {
+                    throw timeout("Read timed out", null);
+                }
+                return n;
+            }
+        }
+    }
+}
