@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sockets to backends whose connect and read timeouts are enforced by a watchdog instead of by the JDK.
@@ -38,6 +39,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
     private final Set<WatchedSocket> open = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watchdog =
             Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("backend-socket-timeouts", true));
+    private final AtomicLong sweeps = new AtomicLong();
 
     BlockingSocketFactory() {
         watchdog.scheduleWithFixedDelay(this::closeExpired, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
@@ -90,11 +92,17 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         return open.size();
     }
 
+    /** How many times the watchdog has looked at the open sockets. */
+    long sweeps() {
+        return sweeps.get();
+    }
+
     private void closeExpired() {
         long now = System.nanoTime();
         for (WatchedSocket socket : open) {
             socket.closeIfExpired(now);
         }
+        sweeps.incrementAndGet();
     }
 
     @Override

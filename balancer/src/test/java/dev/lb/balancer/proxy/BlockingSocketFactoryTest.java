@@ -1,0 +1,167 @@
+package dev.lb.balancer.proxy;
+
+import dev.lb.balancer.testing.Await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BlockingSocketFactoryTest {
+    private static final int TIMEOUT_MS = 400;
+
+    private final BlockingSocketFactory factory = new BlockingSocketFactory();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+        factory.close();
+    }
+
+    @Test
+    void aReadThatGetsNothingFailsWithTheJdksTimeoutException() throws IOException {
+        ServerSocket server = listen(50);
+        Socket socket = factory.createSocket();
+        toClose.add(socket);
+        socket.connect(server.getLocalSocketAddress(), 5_000);
+        toClose.add(server.accept()); // accepted, never written to
+        socket.setSoTimeout(TIMEOUT_MS);
+
+        long started = System.nanoTime();
+        SocketTimeoutException e = assertThrows(SocketTimeoutException.class, () -> socket.getInputStream().read());
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+
+        assertEquals("Read timed out", e.getMessage());
+        assertTrue(tookMs >= TIMEOUT_MS - 50, "timed out after only " + tookMs + " ms");
+        assertTrue(tookMs < 10_000, "took " + tookMs + " ms");
+        assertTrue(socket.isClosed(), "a timed-out socket is closed, as it cannot be reused");
+        assertEquals(0, factory.openSockets());
+    }
+
+    @Test
+    void timeBetweenReadsDoesNotCountAgainstTheReadTimeout() throws IOException {
+        ServerSocket server = listen(50);
+        Socket socket = factory.createSocket();
+        toClose.add(socket);
+        socket.connect(server.getLocalSocketAddress(), 5_000);
+        Socket peer = server.accept();
+        toClose.add(peer);
+        socket.setSoTimeout(TIMEOUT_MS);
+        InputStream in = socket.getInputStream();
+
+        peer.getOutputStream().write('a');
+        assertEquals('a', in.read());
+        // Idle, not reading, for well over the timeout (as a pooled connection is): watched by the sweeps.
+        long sweepsNow = factory.sweeps();
+        long sweepsPastTimeout = 3L * TIMEOUT_MS / BlockingSocketFactory.SWEEP_MS;
+        Await.until("the watchdog to sweep past the timeout", Duration.ofSeconds(30),
+                () -> factory.sweeps() > sweepsNow + sweepsPastTimeout);
+        peer.getOutputStream().write('b');
+
+        assertEquals('b', in.read());
+        assertFalse(socket.isClosed());
+    }
+
+    @Test
+    void getSoTimeoutReportsWhatWasSet() throws IOException {
+        Socket socket = factory.createSocket();
+        toClose.add(socket);
+        socket.setSoTimeout(30_000);
+        assertEquals(30_000, socket.getSoTimeout());
+        socket.setSoTimeout(1);
+        assertEquals(1, socket.getSoTimeout());
+    }
+
+    @Test
+    void aShortTimeoutIsLeftToTheJdk() throws IOException {
+        ServerSocket server = listen(50);
+        Socket socket = factory.createSocket();
+        toClose.add(socket);
+        socket.connect(server.getLocalSocketAddress(), 5_000);
+        toClose.add(server.accept());
+        socket.setSoTimeout(1); // OkHttp's probe of a long-idle pooled connection
+
+        assertThrows(SocketTimeoutException.class, () -> socket.getInputStream().read());
+        assertFalse(socket.isClosed(), "the JDK's own timeout leaves the socket usable");
+    }
+
+    @Test
+    void closingASocketIsNotReportedAsATimeout() throws Exception {
+        ServerSocket server = listen(50);
+        Socket socket = factory.createSocket();
+        socket.connect(server.getLocalSocketAddress(), 5_000);
+        toClose.add(server.accept());
+        socket.setSoTimeout(60_000);
+        // Whether the close lands before or during the read, the read fails as closed, not as timed out.
+        Thread closer = new Thread(() -> {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+            }
+        });
+        closer.start();
+
+        IOException e = assertThrows(IOException.class, () -> socket.getInputStream().read());
+        closer.join();
+
+        assertFalse(e instanceof SocketTimeoutException, "got " + e);
+        assertInstanceOf(SocketException.class, e);
+    }
+
+    @Test
+    void aConnectThatGetsNoAnswerFailsWithTheJdksTimeoutException() throws IOException {
+        // A listener that never accepts, with its accept queue full: Linux then drops further SYNs, so a
+        // connect neither succeeds nor is refused.
+        ServerSocket server = listen(1);
+        InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
+        Assumptions.assumeTrue(fillAcceptQueue(address), "this kernel answers connects to a full accept queue");
+
+        Socket socket = factory.createSocket();
+        toClose.add(socket);
+        long started = System.nanoTime();
+        SocketTimeoutException e = assertThrows(SocketTimeoutException.class, () -> socket.connect(address, TIMEOUT_MS));
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+
+        assertEquals("Connect timed out", e.getMessage());
+        assertTrue(tookMs >= TIMEOUT_MS - 50 && tookMs < 10_000, "took " + tookMs + " ms");
+    }
+
+    /** Connects plain JDK sockets until one times out: the queue is full. False if that never happens. */
+    private boolean fillAcceptQueue(InetSocketAddress address) throws IOException {
+        for (int i = 0; i < 64; i++) {
+            Socket filler = new Socket();
+            toClose.add(filler);
+            try {
+                filler.connect(address, 300);
+            } catch (SocketTimeoutException full) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ServerSocket listen(int backlog) throws IOException {
+        ServerSocket server = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
+        toClose.add(server);
+        return server;
+    }
+}
