@@ -10,11 +10,9 @@ import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.proxy.ExchangeObserver;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -23,8 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The balancer's Prometheus metrics. Request threads update counters and histograms through data
- * points cached per backend (no label lookup, no shared lock per request); backend state (up, admin
- * state, in flight, weight, health checks) is read from the pool only when Prometheus scrapes.
+ * points cached per backend (no label lookup, no shared lock per request); the histograms are the
+ * balancer's own {@link StripedHistogram}s, whose observations share no atomic between threads.
+ * Backend state (up, admin state, in flight, weight, health checks) is read from the pool only when
+ * Prometheus scrapes.
  */
 public final class BalancerMetrics implements ExchangeObserver, BackendListener {
     /** Latency buckets in seconds, from a fast cache hit to the default read timeout. */
@@ -35,11 +35,11 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter backendRequests;
-    private final Histogram backendDuration;
+    private final HistogramFamily backendDuration;
     private final Counter retries;
     private final Counter reloads;
     private final CounterDataPoint[] requestsByClass = new CounterDataPoint[CODE_CLASSES.length];
-    private final DistributionDataPoint requestDuration;
+    private final StripedHistogram requestDuration;
     private final Map<Backend, BackendSeries> series = new ConcurrentHashMap<>();
     private final BackendPool pool;
 
@@ -51,17 +51,16 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         for (int i = 0; i < CODE_CLASSES.length; i++) {
             requestsByClass[i] = requests.labelValues(CODE_CLASSES[i]);
         }
-        Histogram duration = Histogram.builder().name("lb_request_duration_seconds")
-                .help("Time from receiving a client request to the end of its answer, retries included")
-                .classicOnly().classicUpperBounds(LATENCY_BUCKETS).withoutExemplars().register(registry);
-        requestDuration = duration;
+        HistogramFamily duration = new HistogramFamily("lb_request_duration_seconds",
+                "Time from receiving a client request to the end of its answer, retries included", LATENCY_BUCKETS);
+        registry.register(duration);
+        requestDuration = duration.series();
         backendRequests = Counter.builder().name("lb_backend_requests")
                 .help("Attempts sent to each backend, by status class of its answer (none: no answer, e.g. refused or timed out)")
                 .labelNames("backend", "code_class").withoutExemplars().register(registry);
-        backendDuration = Histogram.builder().name("lb_backend_request_duration_seconds")
-                .help("Time from sending an attempt to a backend to the end of its answer")
-                .labelNames("backend").classicOnly().classicUpperBounds(LATENCY_BUCKETS).withoutExemplars()
-                .register(registry);
+        backendDuration = new HistogramFamily("lb_backend_request_duration_seconds",
+                "Time from sending an attempt to a backend to the end of its answer", LATENCY_BUCKETS, "backend");
+        registry.register(backendDuration);
         retries = Counter.builder().name("lb_retries")
                 .help("Requests retried on another backend because this one could not be reached")
                 .labelNames("backend").withoutExemplars().register(registry);
@@ -184,7 +183,7 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         for (int i = 0; i < CODE_CLASSES.length; i++) {
             byClass[i] = backendRequests.labelValues(backend.name(), CODE_CLASSES[i]);
         }
-        return new BackendSeries(byClass, backendDuration.labelValues(backend.name()), retries.labelValues(backend.name()));
+        return new BackendSeries(byClass, backendDuration.series(backend.name()), retries.labelValues(backend.name()));
     }
 
     static int codeClass(int status) {
@@ -197,6 +196,6 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     }
 
     /** One backend's data points, looked up once and kept, so a request does no label lookup. */
-    private record BackendSeries(CounterDataPoint[] requests, DistributionDataPoint duration, CounterDataPoint retries) {
+    private record BackendSeries(CounterDataPoint[] requests, StripedHistogram duration, CounterDataPoint retries) {
     }
 }

@@ -1,5 +1,11 @@
 package dev.lb.balancer.metrics;
 
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +37,13 @@ final class Exposition {
     private final Map<String, Family> families = new LinkedHashMap<>();
 
     private Exposition() {
+    }
+
+    /** The registry written in the text format the metrics endpoint serves. */
+    static String text(PrometheusRegistry registry) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     static Exposition parse(String text) {

@@ -52,6 +52,9 @@ class MetricsEndpointTest {
         assertEquals(3, metrics.value("lb_requests_total", "code_class", "5xx"));
         assertEquals(0, metrics.value("lb_requests_total", "code_class", "4xx"));
         assertEquals(13, metrics.value("lb_request_duration_seconds_count"));
+        assertEquals(13, metrics.value("lb_request_duration_seconds_bucket", "le", "+Inf"));
+        assertEquals(BalancerMetrics.LATENCY_BUCKETS.length + 1, metrics.family("lb_request_duration_seconds")
+                .samples().stream().filter(s -> s.name().equals("lb_request_duration_seconds_bucket")).count());
         assertEquals(10, metrics.sum("lb_backend_requests_total", "code_class", "2xx"));
         assertEquals(3, metrics.sum("lb_backend_requests_total", "code_class", "5xx"));
         assertEquals(live.server(0).requests(), metrics.sum("lb_backend_requests_total", "backend", a));
@@ -114,12 +117,16 @@ class MetricsEndpointTest {
         live = LiveBalancer.start(dir, 2, "\"metricsPort\": 0");
         String b = url(live.server(1));
         live.spread(4);
-        assertTrue(scrape().sum("lb_backend_requests_total", "backend", b) > 0);
+        Exposition before = scrape();
+        assertTrue(before.sum("lb_backend_requests_total", "backend", b) > 0);
+        assertTrue(before.value("lb_backend_request_duration_seconds_count", "backend", b) > 0);
 
         live.control().remove(b).removed().get(10, TimeUnit.SECONDS);
 
         Exposition metrics = scrape();
         assertEquals(0, metrics.sum("lb_backend_requests_total", "backend", b));
+        assertFalse(metrics.family("lb_backend_request_duration_seconds").samples().stream()
+                .anyMatch(s -> b.equals(s.labels().get("backend"))), "the removed backend's histogram series");
         assertFalse(metrics.family("lb_backend_up").samples().stream().anyMatch(s -> b.equals(s.labels().get("backend"))));
     }
 
