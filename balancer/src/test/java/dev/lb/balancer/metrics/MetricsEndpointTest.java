@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import static dev.lb.balancer.control.LiveBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,7 +47,8 @@ class MetricsEndpointTest {
             assertEquals(503, live.get("/status/503").statusCode());
         }
 
-        Exposition metrics = scrape();
+        // A request is counted just after its answer reaches the client: wait for the last one.
+        Exposition metrics = scrapeOnce(m -> m.value("lb_request_duration_seconds_count") >= 13);
 
         assertEquals(10, metrics.value("lb_requests_total", "code_class", "2xx"));
         assertEquals(3, metrics.value("lb_requests_total", "code_class", "5xx"));
@@ -105,7 +107,7 @@ class MetricsEndpointTest {
         assertEquals(200, live.get("/").statusCode());
         assertEquals(200, live.get("/").statusCode());
 
-        Exposition metrics = scrape();
+        Exposition metrics = scrapeOnce(m -> m.value("lb_requests_total", "code_class", "2xx") >= 2);
         assertEquals(1, metrics.value("lb_retries_total", "backend", url(closed)));
         assertEquals(1, metrics.value("lb_backend_requests_total", "backend", url(closed), "code_class", "none"));
         assertEquals(2, metrics.value("lb_requests_total", "code_class", "2xx"));
@@ -117,9 +119,8 @@ class MetricsEndpointTest {
         live = LiveBalancer.start(dir, 2, "\"metricsPort\": 0");
         String b = url(live.server(1));
         live.spread(4);
-        Exposition before = scrape();
-        assertTrue(before.sum("lb_backend_requests_total", "backend", b) > 0);
-        assertTrue(before.value("lb_backend_request_duration_seconds_count", "backend", b) > 0);
+        scrapeOnce(m -> m.sum("lb_backend_requests_total", "backend", b) > 0
+                && m.value("lb_backend_request_duration_seconds_count", "backend", b) > 0);
 
         live.control().remove(b).removed().get(10, TimeUnit.SECONDS);
 
@@ -156,6 +157,21 @@ class MetricsEndpointTest {
     void noMetricsPortMeansNoEndpoint() throws Exception {
         live = LiveBalancer.start(dir, 1, "");
         assertTrue(live.balancer().metricsPort().isEmpty());
+    }
+
+    /** Scrapes until {@code ready} holds (metrics are updated just after the answer is sent). */
+    private Exposition scrapeOnce(Predicate<Exposition> ready) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            Exposition metrics = scrape();
+            if (ready.test(metrics)) {
+                return metrics;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("metrics did not reach the expected state within 20 s");
+            }
+            Thread.sleep(10); // polling period, not a synchronisation
+        }
     }
 
     private Exposition scrape() throws IOException, InterruptedException {
