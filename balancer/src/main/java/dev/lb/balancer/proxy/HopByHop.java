@@ -23,11 +23,15 @@ final class HopByHop {
         if (connectionValues == null || connectionValues.isEmpty()) {
             return ALWAYS;
         }
-        Set<String> names = new HashSet<>(ALWAYS);
+        // Usually just "keep-alive", already in ALWAYS: then no set is built for the message.
+        Set<String> names = ALWAYS;
         for (String value : connectionValues) {
             for (String token : value.split(",")) {
                 String name = token.trim().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty()) {
+                if (!name.isEmpty() && !names.contains(name)) {
+                    if (names == ALWAYS) {
+                        names = new HashSet<>(ALWAYS);
+                    }
                     names.add(name);
                 }
             }

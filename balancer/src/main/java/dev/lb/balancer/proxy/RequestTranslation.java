@@ -23,7 +23,10 @@ final class RequestTranslation {
      * kept: the backend is always one of ours, never the host the client named.
      */
     static HttpUrl targetUrl(HttpUrl backend, HttpExchange exchange) {
-        URI uri = exchange.getRequestURI();
+        return targetUrl(backend, exchange.getRequestURI());
+    }
+
+    static HttpUrl targetUrl(HttpUrl backend, URI uri) {
         String path = uri.getRawPath();
         if (path == null || path.isEmpty()) {
             path = "/";
