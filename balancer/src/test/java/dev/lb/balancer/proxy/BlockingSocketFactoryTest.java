@@ -39,11 +39,7 @@ class BlockingSocketFactoryTest {
 
     @Test
     void aReadThatGetsNothingFailsWithTheJdksTimeoutException() throws IOException {
-        ServerSocket server = listen(50);
-        Socket socket = factory.createSocket();
-        toClose.add(socket);
-        socket.connect(server.getLocalSocketAddress(), 5_000);
-        toClose.add(server.accept()); // accepted, never written to
+        Socket socket = connectedSocket().socket(); // the peer never writes
         socket.setSoTimeout(TIMEOUT_MS);
 
         long started = System.nanoTime();
@@ -59,12 +55,9 @@ class BlockingSocketFactoryTest {
 
     @Test
     void timeBetweenReadsDoesNotCountAgainstTheReadTimeout() throws IOException {
-        ServerSocket server = listen(50);
-        Socket socket = factory.createSocket();
-        toClose.add(socket);
-        socket.connect(server.getLocalSocketAddress(), 5_000);
-        Socket peer = server.accept();
-        toClose.add(peer);
+        Connected connected = connectedSocket();
+        Socket socket = connected.socket();
+        Socket peer = connected.peer();
         socket.setSoTimeout(TIMEOUT_MS);
         InputStream in = socket.getInputStream();
 
@@ -93,11 +86,7 @@ class BlockingSocketFactoryTest {
 
     @Test
     void aShortTimeoutIsLeftToTheJdk() throws IOException {
-        ServerSocket server = listen(50);
-        Socket socket = factory.createSocket();
-        toClose.add(socket);
-        socket.connect(server.getLocalSocketAddress(), 5_000);
-        toClose.add(server.accept());
+        Socket socket = connectedSocket().socket();
         socket.setSoTimeout(1); // OkHttp's probe of a long-idle pooled connection
 
         assertThrows(SocketTimeoutException.class, () -> socket.getInputStream().read());
@@ -106,10 +95,7 @@ class BlockingSocketFactoryTest {
 
     @Test
     void closingASocketIsNotReportedAsATimeout() throws Exception {
-        ServerSocket server = listen(50);
-        Socket socket = factory.createSocket();
-        socket.connect(server.getLocalSocketAddress(), 5_000);
-        toClose.add(server.accept());
+        Socket socket = connectedSocket().socket();
         socket.setSoTimeout(60_000);
         // Whether the close lands before or during the read, the read fails as closed, not as timed out.
         Thread closer = new Thread(() -> {
@@ -157,6 +143,20 @@ class BlockingSocketFactoryTest {
             }
         }
         return false;
+    }
+
+    /** A socket from the factory, connected to a peer on loopback; both closed after the test. */
+    private Connected connectedSocket() throws IOException {
+        ServerSocket server = listen(50);
+        Socket socket = factory.createSocket();
+        toClose.add(socket);
+        socket.connect(server.getLocalSocketAddress(), 5_000);
+        Socket peer = server.accept();
+        toClose.add(peer);
+        return new Connected(socket, peer);
+    }
+
+    private record Connected(Socket socket, Socket peer) {
     }
 
     private ServerSocket listen(int backlog) throws IOException {
