@@ -12,6 +12,7 @@ import java.net.Proxy;
  * failure before the request headers were written (connect refused, connect timeout) may go to another
  * backend, whatever the method. A failure on a pooled connection before any response byte arrived is
  * most likely a connection the backend closed while idle, and may be repeated on a fresh connection.
+ * OkHttp reports these steps as listener events; the plain-HTTP client calls the same marks directly.
  */
 final class Attempt extends EventListener {
     private volatile boolean requestSent;
@@ -36,6 +37,27 @@ final class Attempt extends EventListener {
 
     @Override
     public void responseHeadersStart(Call call) {
+        responseStarted = true;
+    }
+
+    /** The plain-HTTP client took a pooled connection. */
+    void pooledConnection() {
+        acquired = true;
+    }
+
+    /** The plain-HTTP client opens a new connection. */
+    void newConnection() {
+        connected = true;
+        acquired = true;
+    }
+
+    /** The request head is about to be written. */
+    void requestHeadStart() {
+        requestSent = true;
+    }
+
+    /** The first byte of the response arrived. */
+    void responseStart() {
         responseStarted = true;
     }
 

@@ -6,6 +6,8 @@ import javax.net.SocketFactory;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.FilterOutputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -111,8 +113,9 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
     }
 
     /**
-     * A socket whose blocking calls carry a deadline the factory's watchdog enforces. Connect and reads
-     * run on one thread at a time (OkHttp's use); the watchdog only reads the deadline and closes.
+     * A socket whose blocking calls carry a deadline the factory's watchdog enforces. Connect, reads and
+     * writes run on one thread at a time (an HTTP/1.1 exchange's use); the watchdog only reads the deadline
+     * and closes.
      */
     static final class WatchedSocket extends Socket {
         private static final long UNARMED = 0;
@@ -161,6 +164,11 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         @Override
         public InputStream getInputStream() throws IOException {
             return new WatchedInput(super.getInputStream());
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            return new WatchedOutput(super.getOutputStream());
         }
 
         @Override
@@ -228,6 +236,38 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
                     throw timeout("Read timed out", null);
                 }
                 return n;
+            }
+        }
+
+        /**
+         * Arms the read timeout around each write too: a backend that stops reading a request body would
+         * otherwise block the writing thread forever (OkHttp bounds writes with its own write timeout).
+         */
+        private final class WatchedOutput extends FilterOutputStream {
+            WatchedOutput(OutputStream out) {
+                super(out);
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[]{(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] buffer, int offset, int length) throws IOException {
+                int timeoutMs = readTimeoutMs;
+                if (timeoutMs <= 0 || timeoutMs < JDK_ENFORCED_BELOW_MS) {
+                    out.write(buffer, offset, length);
+                    return;
+                }
+                arm(timeoutMs);
+                try {
+                    out.write(buffer, offset, length);
+                } catch (IOException e) {
+                    throw timedOut ? timeout("Write timed out", e) : e;
+                } finally {
+                    deadline = UNARMED;
+                }
             }
         }
     }

@@ -8,10 +8,6 @@ import dev.lb.balancer.config.TimeoutConfig;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.util.Failures;
-import okhttp3.Call;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +17,6 @@ import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -36,9 +31,9 @@ import java.util.function.BooleanSupplier;
 public final class ProxyHandler implements HttpHandler {
     private static final System.Logger LOG = System.getLogger(ProxyHandler.class.getName());
     /**
-     * Upper bound of the body copy buffer. OkHttp's source hands out at most one 8 KiB okio segment per
-     * read, so a larger buffer is never filled; a smaller one suffices for a short body of known length.
-     * (A 64 KiB buffer per request was 75% of all allocation and most of the young-GC work.)
+     * Upper bound of the body copy buffer: one backend connection buffer's worth (OkHttp's source, for
+     * https backends, hands out one 8 KiB okio segment per read); a smaller one suffices for a short body
+     * of known length. (A 64 KiB buffer per request was 75% of all allocation and most of the young-GC work.)
      */
     private static final int CHUNK = 8 * 1024;
 
@@ -95,27 +90,20 @@ public final class ProxyHandler implements HttpHandler {
     }
 
     private void forward(HttpExchange exchange) throws ProxyException, IOException {
-        Request.Builder template = RequestTranslation.toBackendRequest(exchange);
         StreamingRequestBody body = RequestTranslation.body(exchange, bodyTimeout);
-        String method = exchange.getRequestMethod();
+        BackendRequest request = RequestTranslation.toBackendRequest(exchange, body);
         List<Backend> tried = new ArrayList<>(2);
         boolean freshRetryUsed = false;
         Backend next = choose(tried);
         while (true) {
             Backend backend = next;
             Attempt attempt = new Attempt();
-            Request request = template
-                    .url(RequestTranslation.targetUrl(client.baseUrl(backend.url()), exchange))
-                    .method(method, requestBodyFor(method, body))
-                    .tag(Attempt.class, attempt)
-                    .build();
             long attemptStarted = System.nanoTime();
             backend.acquire();
             try {
-                Call call = freshRetryUsed ? client.newFreshCall(request) : client.newCall(request);
-                Response response;
+                BackendResponse response;
                 try {
-                    response = call.execute();
+                    response = client.execute(backend.url(), request, attempt, freshRetryUsed);
                 } catch (IOException e) {
                     if (e instanceof ClientReadException clientFailed) {
                         throw clientFailure(clientFailed);
@@ -138,7 +126,7 @@ public final class ProxyHandler implements HttpHandler {
                     }
                     throw failed(backend, attempt, body, e);
                 }
-                relay(exchange, backend, call, response);
+                relay(exchange, backend, response);
                 return;
             } finally {
                 backend.release();
@@ -214,56 +202,42 @@ public final class ProxyHandler implements HttpHandler {
         return e instanceof SocketTimeoutException || e instanceof InterruptedIOException;
     }
 
-    private static final Set<String> METHODS_WITHOUT_BODY = Set.of("GET", "HEAD");
-    private static final Set<String> METHODS_REQUIRING_BODY = Set.of("POST", "PUT", "PATCH", "PROPPATCH", "REPORT");
-
-    private static RequestBody requestBodyFor(String method, StreamingRequestBody body) {
-        if (METHODS_WITHOUT_BODY.contains(method)) {
-            // OkHttp cannot send a body with GET or HEAD; such a body has no defined meaning anyway.
-            return null;
-        }
-        if (body == null) {
-            // OkHttp insists these methods carry a body; an empty one goes out as Content-Length: 0.
-            return METHODS_REQUIRING_BODY.contains(method) ? RequestBody.create(new byte[0]) : null;
-        }
-        return body;
-    }
-
     /** Sends the backend's answer to the client, streaming the body. */
-    private void relay(HttpExchange exchange, Backend backend, Call call, Response response)
+    private void relay(HttpExchange exchange, Backend backend, BackendResponse response)
             throws IOException, ProxyException {
         try (response) {
-            if (response.code() < 200) {
-                // Upgrade is never forwarded and OkHttp consumes 100 Continue: any other 1xx is a broken backend.
-                backend.recordFailure("unexpected HTTP " + response.code());
-                throw new ProxyException(502, "backend answered " + response.code() + " to a request without Upgrade");
+            ResponseHead head = response.head();
+            if (head.code() < 200) {
+                // Upgrade is never forwarded and interim answers are skipped: any other 1xx is a broken backend.
+                backend.recordFailure("unexpected HTTP " + head.code());
+                throw new ProxyException(502, "backend answered " + head.code() + " to a request without Upgrade");
             }
             long length;
             try {
-                length = ResponseTranslation.responseLength(exchange.getRequestMethod(), response,
+                length = ResponseTranslation.responseLength(exchange.getRequestMethod(), head,
                         exchange.getResponseHeaders());
             } catch (NumberFormatException e) {
                 backend.recordFailure("invalid Content-Length in response");
                 throw new ProxyException(502, "backend sent an invalid Content-Length");
             }
-            ResponseTranslation.copyHeaders(response, exchange.getResponseHeaders());
+            ResponseTranslation.copyHeaders(head, exchange.getResponseHeaders());
             if (closeConnections.getAsBoolean()) {
                 // Checked as late as possible: a shutdown may have begun while the backend worked.
                 exchange.getResponseHeaders().set("Connection", "close");
             }
-            exchange.sendResponseHeaders(response.code(), length);
+            exchange.sendResponseHeaders(head.code(), length);
             if (length >= 0) {
-                copyBody(exchange, backend, call, response, length);
+                copyBody(exchange, backend, response, length);
             }
         }
     }
 
     /** {@code length} is the announced body length, or {@link ResponseTranslation#CHUNKED} when unknown. */
-    private void copyBody(HttpExchange exchange, Backend backend, Call call, Response response, long length)
+    private void copyBody(HttpExchange exchange, Backend backend, BackendResponse response, long length)
             throws IOException {
         byte[] buffer = new byte[length > 0 && length < CHUNK ? (int) length : CHUNK];
         OutputStream out = exchange.getResponseBody();
-        try (InputStream in = response.body().byteStream()) {
+        try (InputStream in = response.body()) {
             while (true) {
                 int n;
                 try {
@@ -284,7 +258,7 @@ public final class ProxyHandler implements HttpHandler {
                     }
                 } catch (IOException e) {
                     // The client went away: stop the backend at once rather than draining its answer.
-                    call.cancel();
+                    response.cancel();
                     throw e;
                 }
             }

@@ -8,6 +8,7 @@ import okhttp3.Request;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,31 +41,46 @@ final class RequestTranslation {
         return backend.newBuilder().encodedPath(path).encodedQuery(query).build();
     }
 
-    /** A builder with the forwarded headers set; URL, method and body are added per attempt. */
-    static Request.Builder toBackendRequest(HttpExchange exchange) {
+    /** The request to forward: the client's end-to-end fields plus Host and the forwarding fields. */
+    static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body) {
         Headers in = exchange.getRequestHeaders();
         Set<String> hopByHop = HopByHop.namesFor(in.get("Connection"));
-        okhttp3.Headers.Builder out = new okhttp3.Headers.Builder();
+        String host = hostFor(exchange);
+        List<String> out = new ArrayList<>(2 * in.size() + 8);
         for (Map.Entry<String, List<String>> header : in.entrySet()) {
             String name = header.getKey();
             String lower = name.toLowerCase(java.util.Locale.ROOT);
-            if (hopByHop.contains(lower) || lower.equals("expect") || lower.equals("content-length")) {
-                // Expect was answered by this server already; Content-Length is set from the body.
+            if (hopByHop.contains(lower) || lower.equals("expect") || lower.equals("content-length")
+                    || lower.equals("host") || lower.equals("x-forwarded-for") || lower.equals("x-forwarded-proto")
+                    || lower.equals("x-forwarded-host") && host != null) {
+                // Expect was answered by this server already; Content-Length is set from the body; Host and
+                // the forwarding fields are set below.
                 continue;
             }
             for (String value : header.getValue()) {
-                out.addUnsafeNonAscii(name, value);
+                out.add(name);
+                out.add(value);
             }
         }
-        String host = hostFor(exchange);
         if (host != null) {
-            out.set("Host", host);
+            out.add("Host");
+            out.add(host);
         }
         addForwardingHeaders(exchange, host, out);
-        return new Request.Builder()
-                .headers(out.build())
-                .tag(WireHeaders.ClientHeaders.class, new WireHeaders.ClientHeaders(
-                        in.containsKey("User-Agent"), in.containsKey("Accept-Encoding")));
+        URI target = exchange.getRequestURI();
+        return new BackendRequest(exchange.getRequestMethod(), target, RequestTargets.originForm(target), out,
+                host != null, new WireHeaders.ClientHeaders(in.containsKey("User-Agent"), in.containsKey("Accept-Encoding")),
+                body);
+    }
+
+    /** The OkHttp form of the request, for a backend OkHttp carries; URL, method and body set per attempt. */
+    static Request.Builder toOkHttp(BackendRequest request) {
+        okhttp3.Headers.Builder headers = new okhttp3.Headers.Builder();
+        List<String> fields = request.headers();
+        for (int i = 0; i < fields.size(); i += 2) {
+            headers.addUnsafeNonAscii(fields.get(i), fields.get(i + 1));
+        }
+        return new Request.Builder().headers(headers.build()).tag(WireHeaders.ClientHeaders.class, request.clientHeaders());
     }
 
     /**
@@ -82,17 +98,18 @@ final class RequestTranslation {
     }
 
     /** X-Forwarded-For (appended to), X-Forwarded-Proto and X-Forwarded-Host, as nginx and HAProxy set them. */
-    private static void addForwardingHeaders(HttpExchange exchange, String host, okhttp3.Headers.Builder out) {
+    private static void addForwardingHeaders(HttpExchange exchange, String host, List<String> out) {
         Headers in = exchange.getRequestHeaders();
         InetSocketAddress remote = exchange.getRemoteAddress();
         String client = remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
         List<String> previous = in.get("X-Forwarded-For");
-        out.removeAll("X-Forwarded-For");
-        out.add("X-Forwarded-For", previous == null || previous.isEmpty()
-                ? client : String.join(", ", previous) + ", " + client);
-        out.set("X-Forwarded-Proto", exchange instanceof com.sun.net.httpserver.HttpsExchange ? "https" : "http");
+        out.add("X-Forwarded-For");
+        out.add(previous == null || previous.isEmpty() ? client : String.join(", ", previous) + ", " + client);
+        out.add("X-Forwarded-Proto");
+        out.add(exchange instanceof com.sun.net.httpserver.HttpsExchange ? "https" : "http");
         if (host != null) {
-            out.set("X-Forwarded-Host", host);
+            out.add("X-Forwarded-Host");
+            out.add(host);
         }
     }
 

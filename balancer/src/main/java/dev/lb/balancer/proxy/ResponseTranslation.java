@@ -1,7 +1,6 @@
 package dev.lb.balancer.proxy;
 
 import com.sun.net.httpserver.Headers;
-import okhttp3.Response;
 
 import java.util.Locale;
 import java.util.Set;
@@ -17,9 +16,8 @@ final class ResponseTranslation {
     private ResponseTranslation() {
     }
 
-    static void copyHeaders(Response response, Headers out) {
-        Set<String> hopByHop = HopByHop.namesFor(response.headers("Connection"));
-        okhttp3.Headers in = response.headers();
+    static void copyHeaders(ResponseHead in, Headers out) {
+        Set<String> hopByHop = HopByHop.namesFor(in.values("Connection"));
         for (int i = 0; i < in.size(); i++) {
             String name = in.name(i);
             String lower = name.toLowerCase(Locale.ROOT);
@@ -35,7 +33,7 @@ final class ResponseTranslation {
      * server will not write it itself. HEAD and 304 answers keep the backend's Content-Length but carry no
      * body; 1xx and 204 have neither (RFC 9110 section 8.6).
      */
-    static long responseLength(String method, Response response, Headers out) {
+    static long responseLength(String method, ResponseHead response, Headers out) {
         int code = response.code();
         String backendLength = response.header("Content-Length");
         if (method.equals("HEAD") || code == 304) {

@@ -7,9 +7,10 @@ import okio.BufferedSink;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 
 /**
- * Streams the client's request body to the backend as OkHttp writes the request, in fixed-size chunks:
+ * Streams the client's request body to the backend as the request is written, in fixed-size chunks:
  * a body of any size passes with constant memory. One-shot, since the client's bytes can be read once;
  * {@link #started()} tells whether any was consumed, which decides whether a retry is still possible.
  */
@@ -49,7 +50,13 @@ final class StreamingRequestBody extends RequestBody {
 
     @Override
     public void writeTo(BufferedSink sink) throws IOException {
+        writeTo(sink.outputStream());
+    }
+
+    /** Copies the client's body to {@code out}; returns the number of bytes copied. */
+    long writeTo(OutputStream out) throws IOException {
         started = true;
+        long total = 0;
         byte[] buffer = new byte[CHUNK];
         while (true) {
             int n;
@@ -59,9 +66,10 @@ final class StreamingRequestBody extends RequestBody {
                 throw new ClientReadException(e);
             }
             if (n < 0) {
-                return;
+                return total;
             }
-            sink.write(buffer, 0, n);
+            out.write(buffer, 0, n);
+            total += n;
         }
     }
 }

@@ -1,0 +1,138 @@
+package dev.lb.balancer.proxy;
+
+import dev.lb.balancer.util.NamedThreadFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * Idle connections to plain-HTTP backends, per endpoint, most recently used first (so the few that stay
+ * busy stay warm and the rest age out). A connection idle longer than the idle timeout is closed, on the
+ * next take or return, or by a sweep once a second when traffic stopped. At most
+ * {@value #MAX_IDLE} idle connections in all. New connections come from the {@link BlockingSocketFactory}.
+ */
+final class BackendConnections implements AutoCloseable {
+    static final int MAX_IDLE = 256;
+
+    private final BlockingSocketFactory sockets;
+    private final LongSupplier idleTimeoutNanos;
+    private final Map<Endpoint, Deque<BackendConnection>> idle = new ConcurrentHashMap<>();
+    private final AtomicInteger idleCount = new AtomicInteger();
+    private final ScheduledExecutorService sweeper =
+            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("backend-idle-sweeper", true));
+
+    /** {@code idleTimeoutNanos} is read at each use: a reload may change it. */
+    BackendConnections(BlockingSocketFactory sockets, LongSupplier idleTimeoutNanos) {
+        this.sockets = sockets;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The most recently returned idle connection that has not expired, or null. */
+    BackendConnection takeIdle(Endpoint endpoint) {
+        Deque<BackendConnection> deque = idle.get(endpoint);
+        if (deque == null) {
+            return null;
+        }
+        long now = System.nanoTime();
+        long timeout = idleTimeoutNanos.getAsLong();
+        BackendConnection connection;
+        while ((connection = deque.pollFirst()) != null) {
+            idleCount.decrementAndGet();
+            if (now - connection.idleSince() < timeout) {
+                return connection;
+            }
+            connection.close();
+        }
+        return null;
+    }
+
+    /**
+     * A newly opened connection, trying each address of the host in turn as OkHttp tried its routes.
+     *
+     * @throws IOException the first address's failure, the others' suppressed
+     */
+    BackendConnection open(Endpoint endpoint, int connectTimeoutMs, int readTimeoutMs) throws IOException {
+        IOException first = null;
+        for (InetAddress address : InetAddress.getAllByName(endpoint.host())) {
+            Socket socket = sockets.createSocket();
+            try {
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout(readTimeoutMs);
+                socket.connect(new InetSocketAddress(address, endpoint.port()), connectTimeoutMs);
+                BackendConnection connection = new BackendConnection(endpoint, socket);
+                connection.readTimeout(readTimeoutMs);
+                return connection;
+            } catch (IOException e) {
+                socket.close();
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        throw first;
+    }
+
+    /** Keeps a connection whose last exchange ended cleanly for the next request to its endpoint. */
+    void release(BackendConnection connection) {
+        if (idleCount.incrementAndGet() > MAX_IDLE) {
+            idleCount.decrementAndGet();
+            connection.close();
+            return;
+        }
+        long now = System.nanoTime();
+        connection.idleSince(now);
+        Deque<BackendConnection> deque = idle.computeIfAbsent(connection.endpoint(), e -> new ConcurrentLinkedDeque<>());
+        deque.offerFirst(connection);
+        evictExpired(deque, now);
+    }
+
+    /** Idle connections now pooled, over all endpoints. */
+    int idleConnections() {
+        return Math.max(0, idleCount.get());
+    }
+
+    /** The oldest are at the tail: drop them from there until one is young enough. */
+    private void evictExpired(Deque<BackendConnection> deque, long now) {
+        long timeout = idleTimeoutNanos.getAsLong();
+        BackendConnection oldest;
+        while ((oldest = deque.peekLast()) != null && now - oldest.idleSince() >= timeout) {
+            if (deque.removeLastOccurrence(oldest)) {
+                idleCount.decrementAndGet();
+                oldest.close();
+            }
+        }
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (Deque<BackendConnection> deque : idle.values()) {
+            evictExpired(deque, now);
+        }
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        for (Deque<BackendConnection> deque : idle.values()) {
+            BackendConnection connection;
+            while ((connection = deque.pollFirst()) != null) {
+                idleCount.decrementAndGet();
+                connection.close();
+            }
+        }
+    }
+}
