@@ -2,6 +2,7 @@ package dev.lb.balancer.proxy;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ProtocolException;
 import java.util.List;
 
 /**
@@ -11,6 +12,9 @@ import java.util.List;
  * asked to close it. Every other ending closes the connection, so no stray byte can reach the next request.
  */
 final class BackendExchange implements BackendResponse {
+    /** Interim answers skipped before a final one; more is a broken backend. */
+    static final int MAX_INTERIM = 16;
+
     private final BackendConnections pool;
     private final BackendConnection connection;
     private final ResponseHead head;
@@ -51,13 +55,15 @@ final class BackendExchange implements BackendResponse {
      * that yields only the leftovers of an earlier, broken answer before closing is still a stale one.
      */
     private static ResponseHead finalHead(BackendInput in, Attempt attempt) throws IOException {
-        while (true) {
+        for (int interim = 0; interim <= MAX_INTERIM; interim++) {
             ResponseHead head = ResponseHead.read(in);
             attempt.responseStart();
             if (head.code() >= 200 || head.code() == 101) {
                 return head;
             }
         }
+        // Each head is bounded, but a backend must not keep a thread with an endless stream of them.
+        throw new ProtocolException("backend sent more than " + MAX_INTERIM + " interim (1xx) answers");
     }
 
     /** Null when the answer has no body; the body otherwise, or null for an invalid Content-Length. */

@@ -2,6 +2,9 @@ package dev.lb.balancer.proxy;
 
 /** A set of ASCII characters, tested without a regular expression. Immutable. */
 final class CharClass {
+    /** RFC 9110 token characters: methods and field names. */
+    static final CharClass TOKEN = alphanumericAnd("!#$%&'*+.^_`|~-");
+
     private final boolean[] members = new boolean[128];
 
     private CharClass(String chars) {

@@ -24,6 +24,10 @@ final class ResponseTranslation {
             if (hopByHop.contains(lower) || lower.equals("content-length")) {
                 continue;
             }
+            if (!CharClass.TOKEN.matchesAll(name)) {
+                // A line without a colon, or a name with spaces: nothing a client could parse safely.
+                continue;
+            }
             out.add(name, in.value(i));
         }
     }

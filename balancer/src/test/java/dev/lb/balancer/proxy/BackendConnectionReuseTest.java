@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /** When a backend connection may carry the next request, and when it must not. */
@@ -77,6 +78,27 @@ class BackendConnectionReuseTest {
         backend.respondWith(raw("HTTP/1.1 OK\r\n\r\n"));
 
         assertEquals(502, get("/").status());
+    }
+
+    @Test
+    void anEndlessRunOfInterimAnswersIs502() throws IOException {
+        backend.respondWith(raw("HTTP/1.1 100 Continue\r\n\r\n".repeat(BackendExchange.MAX_INTERIM + 1)
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+
+        assertEquals(502, get("/").status());
+    }
+
+    @Test
+    void aHeaderLineThatIsNoFieldIsNotPassedToTheClient() throws IOException {
+        backend.respondWith(raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nno colon here\r\nBad Name: x\r\n"
+                + "X-Good: yes\r\n\r\nok"));
+        RawResponse response = get("/");
+
+        assertEquals(200, response.status());
+        assertEquals("ok", response.bodyText());
+        assertEquals("yes", response.header("X-Good"));
+        assertFalse(response.headers().stream().anyMatch(h -> h.getKey().isBlank() || h.getKey().contains(" ")
+                || h.getValue().contains("no colon")), response.headers().toString());
     }
 
     private static ScriptedBackend.Responder raw(String answer) {
