@@ -1,7 +1,6 @@
 package dev.lb.balancer.proxy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ProtocolException;
 
 /**
@@ -10,7 +9,7 @@ import java.net.ProtocolException;
  * bounded, so a broken or hostile backend ends in a {@link ProtocolException}, never a hang on a huge
  * line or an overflowing size.
  */
-final class ChunkedInputStream extends InputStream {
+final class ChunkedInputStream extends BodyInputStream {
     /** Longest chunk-size line (size and extensions) accepted. */
     static final int MAX_SIZE_LINE = 4 * 1024;
     /** Largest trailer section accepted. */
@@ -27,13 +26,6 @@ final class ChunkedInputStream extends InputStream {
     ChunkedInputStream(BackendInput in, Runnable onComplete) {
         this.in = in;
         this.onComplete = onComplete;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -2,14 +2,13 @@ package dev.lb.balancer.proxy;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 
 /**
  * A response body of known length (Content-Length), or, with {@link #UNTIL_CLOSE}, one that ends when the
  * backend closes the connection. A fixed-length body that ends early is an {@link EOFException}, so a
  * truncated answer is never passed off as complete.
  */
-final class FixedLengthInputStream extends InputStream {
+final class FixedLengthInputStream extends BodyInputStream {
     static final long UNTIL_CLOSE = -1;
 
     private final BackendInput in;
@@ -24,13 +23,6 @@ final class FixedLengthInputStream extends InputStream {
         if (length == 0) {
             onComplete.run();
         }
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
