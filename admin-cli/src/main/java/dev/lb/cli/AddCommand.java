@@ -2,6 +2,7 @@ package dev.lb.cli;
 
 import dev.lb.admin.v1.AddBackendRequest;
 import dev.lb.admin.v1.BackendChangeResponse;
+import dev.lb.admin.v1.HealthState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,8 +36,10 @@ final class AddCommand extends QuickControlCommand {
             request.setName(name);
         }
         BackendChangeResponse answer = call(stub -> stub.addBackend(request.build()));
+        // The first check runs at once and may already have passed by the time the answer is built.
+        boolean up = answer.getBackend().getHealth() == HealthState.HEALTH_STATE_UP;
         out().println(json ? Formats.json(answer)
-                : "added " + describe(answer.getBackend()) + " (it gets traffic once a health check passes)");
+                : "added " + describe(answer.getBackend()) + (up ? "" : " (it gets traffic once a health check passes)"));
         out().flush();
         return ExitCodes.OK;
     }
