@@ -54,6 +54,10 @@ final class BackendConnection {
         return idleSince;
     }
 
+    boolean isClosed() {
+        return socket.isClosed();
+    }
+
     /** Ends the connection; also how an exchange in progress is cancelled from the client's side. */
     void close() {
         try {

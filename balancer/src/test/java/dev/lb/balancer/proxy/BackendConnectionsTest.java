@@ -1,0 +1,105 @@
+package dev.lb.balancer.proxy;
+
+import dev.lb.balancer.testing.Await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BackendConnectionsTest {
+    private final BlockingSocketFactory sockets = new BlockingSocketFactory();
+    private final AtomicLong idleTimeoutNanos = new AtomicLong(TimeUnit.SECONDS.toNanos(30));
+    private final BackendConnections pool = new BackendConnections(sockets, idleTimeoutNanos::get);
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private ServerSocket server;
+    private Endpoint endpoint;
+
+    private void listen(int backlog) throws IOException {
+        server = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
+        toClose.add(server);
+        endpoint = Endpoint.of(URI.create("http://127.0.0.1:" + server.getLocalPort()));
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        pool.close();
+        sockets.close();
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+    }
+
+    @Test
+    void theMostRecentlyReturnedConnectionIsTakenFirst() throws IOException {
+        listen(50);
+        BackendConnection older = open();
+        BackendConnection newer = open();
+        pool.release(older);
+        pool.release(newer);
+
+        assertSame(newer, pool.takeIdle(endpoint));
+        assertSame(older, pool.takeIdle(endpoint));
+        assertNull(pool.takeIdle(endpoint));
+    }
+
+    @Test
+    void aConnectionIdlePastTheTimeoutIsClosedByTheSweepEvenWithoutTraffic() throws IOException {
+        listen(50);
+        idleTimeoutNanos.set(TimeUnit.MILLISECONDS.toNanos(100));
+        BackendConnection connection = open();
+        pool.release(connection);
+        assertEquals(1, pool.idleConnections());
+
+        Await.until("the idle connection to be swept", Duration.ofSeconds(20), () -> pool.idleConnections() == 0);
+
+        assertNull(pool.takeIdle(endpoint));
+        assertTrue(connection.isClosed(), "an expired connection is closed, not just forgotten");
+    }
+
+    @Test
+    void aShorterTimeoutFromAReloadAppliesToConnectionsAlreadyPooled() throws IOException {
+        listen(50);
+        BackendConnection connection = open();
+        pool.release(connection);
+
+        idleTimeoutNanos.set(1); // read at each use, as a reload changes it
+
+        assertNull(pool.takeIdle(endpoint));
+        assertTrue(connection.isClosed());
+    }
+
+    @Test
+    void noMoreThanTheCapStayIdle() throws IOException {
+        listen(BackendConnections.MAX_IDLE + 10);
+        List<BackendConnection> all = new ArrayList<>();
+        for (int i = 0; i < BackendConnections.MAX_IDLE + 5; i++) {
+            all.add(open());
+        }
+        all.forEach(pool::release);
+
+        assertEquals(BackendConnections.MAX_IDLE, pool.idleConnections());
+        assertEquals(5, all.stream().filter(BackendConnection::isClosed).count(), "the ones over the cap are closed");
+    }
+
+    private BackendConnection open() throws IOException {
+        BackendConnection connection = pool.open(endpoint, 5_000, 30_000);
+        Socket accepted = server.accept();
+        toClose.add(accepted);
+        return connection;
+    }
+}
