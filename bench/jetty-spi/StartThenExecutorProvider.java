@@ -12,8 +12,11 @@ import java.util.concurrent.Executor;
  * Bench-only shim around Jetty's provider of the com.sun.net.httpserver API (jetty-http-spi 12.1.x).
  * Jetty's {@code setExecutor} starts its server at once, before {@code start()} has bound the listening
  * connector, so a server configured in the usual order (create, setExecutor, createContext, start)
- * never listens. This shim keeps the executor until {@code start()}, starts Jetty first and then hands
- * it the executor (Jetty restarts itself with it). Selected with
+ * never listens. This shim keeps the executor instead of handing it on, and Jetty runs on its own
+ * thread pool: the balancer's executor starts the request-head clock (RequestHeadTimeout) for every task
+ * it runs, which suits the JDK server (it runs only exchanges there) but would interrupt Jetty's
+ * long-running acceptor and selector tasks after {@code requestHeadMs} and close its listening socket.
+ * Jetty's own idle timeout guards slow clients instead. Selected with
  * {@code -Dcom.sun.net.httpserver.HttpServerProvider=StartThenExecutorProvider}.
  */
 public final class StartThenExecutorProvider extends HttpServerProvider {
@@ -45,9 +48,6 @@ public final class StartThenExecutorProvider extends HttpServerProvider {
         @Override
         public void start() {
             server.start();
-            if (executor != null) {
-                server.setExecutor(executor);
-            }
         }
 
         @Override
