@@ -17,7 +17,6 @@ import dev.lb.admin.v1.SetWeightRequest;
 import dev.lb.admin.v1.WatchEvent;
 import dev.lb.admin.v1.WatchRequest;
 import dev.lb.balancer.backend.Backend;
-import dev.lb.balancer.backend.Drain;
 import dev.lb.balancer.control.ControlException;
 import dev.lb.balancer.control.Removal;
 import dev.lb.balancer.control.RuntimeControl;
@@ -114,66 +113,40 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
 
     @Override
     public void drain(DrainRequest request, StreamObserver<DrainEvent> response) {
-        Drain drain;
-        try {
-            drain = control.drain(request.getBackend(), Callers.actor(request.getActor()));
-        } catch (ControlException e) {
-            response.onError(ControlErrors.status(e));
-            return;
-        } catch (StatusRuntimeException e) {
-            response.onError(e);
-            return;
-        }
-        DrainStream.serve(drain, (ServerCallStreamObserver<DrainEvent>) response, request.getWait(), executor, clock);
+        run(response, request.getActor(), actor -> control.drain(request.getBackend(), actor)).ifPresent(drain ->
+                DrainStream.serve(drain, (ServerCallStreamObserver<DrainEvent>) response, request.getWait(), executor, clock));
     }
 
     @Override
     public void disable(DisableRequest request, StreamObserver<BackendChangeResponse> response) {
-        change(response, actor -> {
-            Backend b = control.backend(request.getBackend());
-            control.disable(request.getBackend(), actor);
-            return b;
-        }, request.getActor());
+        changeBackend(response, request.getBackend(), request.getActor(), control::disable);
     }
 
     @Override
     public void enable(EnableRequest request, StreamObserver<BackendChangeResponse> response) {
-        change(response, actor -> {
-            Backend b = control.backend(request.getBackend());
-            control.enable(request.getBackend(), actor);
-            return b;
-        }, request.getActor());
+        changeBackend(response, request.getBackend(), request.getActor(), control::enable);
     }
 
     @Override
     public void setWeight(SetWeightRequest request, StreamObserver<BackendChangeResponse> response) {
         // uint32 on the wire: a value above Integer.MAX_VALUE arrives negative and is refused as out of range.
-        change(response, actor -> {
-            Backend b = control.backend(request.getBackend());
-            control.setWeight(request.getBackend(), request.getWeight(), actor);
-            return b;
-        }, request.getActor());
+        changeBackend(response, request.getBackend(), request.getActor(),
+                (backend, actor) -> control.setWeight(backend, request.getWeight(), actor));
     }
 
     @Override
     public void addBackend(AddBackendRequest request, StreamObserver<BackendChangeResponse> response) {
         int weight = request.hasWeight() ? request.getWeight() : 1;
-        change(response, actor -> control.add(request.getUrl(), weight, request.getName(), actor),
-                request.getActor());
+        change(response, request.getActor(), actor -> control.add(request.getUrl(), weight, request.getName(), actor));
     }
 
     @Override
     public void removeBackend(RemoveBackendRequest request, StreamObserver<RemoveBackendResponse> response) {
-        Removal removal;
-        try {
-            removal = control.remove(request.getBackend(), Callers.actor(request.getActor()));
-        } catch (ControlException e) {
-            response.onError(ControlErrors.status(e));
-            return;
-        } catch (StatusRuntimeException e) {
-            response.onError(e);
+        Optional<Removal> started = run(response, request.getActor(), actor -> control.remove(request.getBackend(), actor));
+        if (started.isEmpty()) {
             return;
         }
+        Removal removal = started.get();
         ServerCallStreamObserver<RemoveBackendResponse> call = (ServerCallStreamObserver<RemoveBackendResponse>) response;
         call.setOnCancelHandler(() -> { }); // a caller that gave up is not an error; the removal goes on
         removal.removed().whenCompleteAsync((backend, failure) -> answerRemoval(call, backend, failure), executor);
@@ -209,25 +182,48 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
         response.onCompleted();
     }
 
-    /** A unary change: apply it, then answer with the backend as it is now. */
-    private void change(StreamObserver<BackendChangeResponse> response, Change change, String requestedActor) {
-        Backend backend;
-        try {
-            backend = change.apply(Callers.actor(requestedActor));
-        } catch (ControlException e) {
-            response.onError(ControlErrors.status(e));
-            return;
-        } catch (StatusRuntimeException e) {
-            response.onError(e);
-            return;
-        }
-        response.onNext(BackendChangeResponse.newBuilder().setBackend(StatusReader.backend(backend)).build());
-        response.onCompleted();
+    /** A unary change to a named backend: apply it, then answer with the backend as it is now. */
+    private void changeBackend(StreamObserver<BackendChangeResponse> response, String backend, String requestedActor,
+                               BackendChange change) {
+        change(response, requestedActor, actor -> {
+            Backend b = control.backend(backend);
+            change.apply(backend, actor);
+            return b;
+        });
     }
 
-    /** One runtime change; returns the backend it changed. */
+    /** A unary change: apply it, then answer with the backend it returns, as that backend is now. */
+    private void change(StreamObserver<BackendChangeResponse> response, String requestedActor, ControlCall<Backend> change) {
+        run(response, requestedActor, change).ifPresent(backend -> {
+            response.onNext(BackendChangeResponse.newBuilder().setBackend(StatusReader.backend(backend)).build());
+            response.onCompleted();
+        });
+    }
+
+    /**
+     * Runs a control call on behalf of the caller's actor. Empty when it failed, in which case the call
+     * was already answered with the error (a refused change, or an invalid actor).
+     */
+    private static <T> Optional<T> run(StreamObserver<?> response, String requestedActor, ControlCall<T> call) {
+        try {
+            return Optional.of(call.apply(Callers.actor(requestedActor)));
+        } catch (ControlException e) {
+            response.onError(ControlErrors.status(e));
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+        }
+        return Optional.empty();
+    }
+
+    /** One runtime control call, made on behalf of {@code actor}. */
     @FunctionalInterface
-    private interface Change {
-        Backend apply(String actor) throws ControlException;
+    private interface ControlCall<T> {
+        T apply(String actor) throws ControlException;
+    }
+
+    /** A change to the named backend that returns nothing. */
+    @FunctionalInterface
+    private interface BackendChange {
+        void apply(String backend, String actor) throws ControlException;
     }
 }
