@@ -4,6 +4,7 @@ package dev.lb.balancer.proxy;
 final class CharClass {
     /** RFC 9110 token characters: methods and field names. */
     static final CharClass TOKEN = alphanumericAnd("!#$%&'*+.^_`|~-");
+    static final CharClass DIGIT = of("0123456789");
 
     private final boolean[] members = new boolean[128];
 

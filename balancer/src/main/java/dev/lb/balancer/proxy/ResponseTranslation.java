@@ -11,7 +11,6 @@ final class ResponseTranslation {
     static final long NO_BODY = -1;
     /** {@code sendResponseHeaders} length meaning "length unknown: chunked". */
     static final long CHUNKED = 0;
-    private static final CharClass DIGITS = CharClass.of("0123456789");
 
     private ResponseTranslation() {
     }
@@ -59,10 +58,15 @@ final class ResponseTranslation {
 
     /** A Content-Length value: plain digits only, so "+5" or "5, 5" cannot slip through. */
     static long parseLength(String value) {
-        String digits = value.trim();
-        if (digits.length() > 18 || !DIGITS.matchesAll(digits)) {
+        if (!isLength(value)) {
             throw new NumberFormatException("invalid Content-Length " + value);
         }
-        return Long.parseLong(digits);
+        return Long.parseLong(value.trim());
+    }
+
+    /** Whether the value, trimmed, is 1 to 18 plain digits: the one Content-Length rule, both directions. */
+    static boolean isLength(String value) {
+        String digits = value.trim();
+        return digits.length() <= 18 && CharClass.DIGIT.matchesAll(digits);
     }
 }
