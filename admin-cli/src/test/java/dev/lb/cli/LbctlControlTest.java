@@ -24,10 +24,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import static dev.lb.cli.Await.await;
 import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,7 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** lbctl's runtime-control commands end to end against a real balancer's admin port on loopback. */
 class LbctlControlTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String TIME = "\\d\\d:\\d\\d:\\d\\d";
 
     @TempDir
@@ -66,7 +65,7 @@ class LbctlControlTest {
         assertEquals(0, run.exit, run.err);
         // The proxy counts the exchange done once the response is written; the client may see it a moment later.
         assertEquals(0, backend.inFlight(), "lbctl returned only after the request in flight finished");
-        assertEquals(200, slow.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(200, slow.get(Await.WAIT.toSeconds(), TimeUnit.SECONDS));
         List<String> lines = run.out.lines().toList();
         assertTrue(Pattern.matches(TIME + " " + Pattern.quote(url) + ": draining, 1 in flight", lines.get(0)), run.out);
         assertTrue(Pattern.matches(TIME + " " + Pattern.quote(url) + ": draining, 0 in flight", lines.get(1)), run.out);
@@ -88,7 +87,7 @@ class LbctlControlTest {
         assertEquals("lbctl: " + url + " still has 1 in flight after 300ms; it stays draining (\"lbctl enable " + url
                 + "\" puts it back in rotation)", run.err.strip());
         assertEquals(AdminState.DRAINING, backend.adminState());
-        assertEquals(200, slow.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(200, slow.get(Await.WAIT.toSeconds(), TimeUnit.SECONDS));
     }
 
     @Test
@@ -305,20 +304,5 @@ class LbctlControlTest {
     private static void awaitLine(StringWriter out, String regex) {
         Pattern pattern = Pattern.compile(regex);
         await("a line matching " + regex + " in:\n" + out, () -> out.toString().lines().anyMatch(l -> pattern.matcher(l).matches()));
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            try {
-                Thread.sleep(10); // poll interval, not a synchronisation point
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what);
-            }
-        }
     }
 }

@@ -21,10 +21,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import static dev.lb.cli.Await.await;
 import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** lbctl end to end: the real command tree against a real balancer's admin port on loopback. */
 class LbctlTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String TIME = "\\d\\d:\\d\\d:\\d\\d";
 
     private final List<BackendServer> backends = new ArrayList<>();
@@ -292,21 +291,6 @@ class LbctlTest {
                 return exit.get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new AssertionError("watch did not stop: " + e + "\nout: " + out + "\nerr: " + err);
-            }
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            try {
-                Thread.sleep(10); // poll interval, not a synchronisation point
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what);
             }
         }
     }

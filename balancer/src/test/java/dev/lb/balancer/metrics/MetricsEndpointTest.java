@@ -2,6 +2,7 @@ package dev.lb.balancer.metrics;
 
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.control.LiveBalancer;
+import dev.lb.balancer.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static dev.lb.balancer.control.LiveBalancer.url;
@@ -160,18 +162,17 @@ class MetricsEndpointTest {
     }
 
     /** Scrapes until {@code ready} holds (metrics are updated just after the answer is sent). */
-    private Exposition scrapeOnce(Predicate<Exposition> ready) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            Exposition metrics = scrape();
-            if (ready.test(metrics)) {
-                return metrics;
+    private Exposition scrapeOnce(Predicate<Exposition> ready) {
+        AtomicReference<Exposition> last = new AtomicReference<>();
+        Await.until("the metrics to reach the expected state", () -> {
+            try {
+                last.set(scrape());
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError("scrape failed", e);
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("metrics did not reach the expected state within 20 s");
-            }
-            Thread.sleep(10); // polling period, not a synchronisation
-        }
+            return ready.test(last.get());
+        });
+        return last.get();
     }
 
     private Exposition scrape() throws IOException, InterruptedException {
