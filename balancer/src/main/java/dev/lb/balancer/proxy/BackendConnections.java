@@ -69,7 +69,6 @@ final class BackendConnections implements AutoCloseable {
             Socket socket = sockets.createSocket();
             try {
                 socket.setTcpNoDelay(true);
-                socket.setSoTimeout(readTimeoutMs);
                 socket.connect(new InetSocketAddress(address, endpoint.port()), connectTimeoutMs);
                 BackendConnection connection = new BackendConnection(endpoint, socket);
                 connection.readTimeout(readTimeoutMs);
