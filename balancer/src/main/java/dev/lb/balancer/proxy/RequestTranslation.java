@@ -23,10 +23,6 @@ final class RequestTranslation {
      * them. For a request in absolute form ({@code GET http://other/ HTTP/1.1}) only the path and query are
      * kept: the backend is always one of ours, never the host the client named.
      */
-    static HttpUrl targetUrl(HttpUrl backend, HttpExchange exchange) {
-        return targetUrl(backend, exchange.getRequestURI());
-    }
-
     static HttpUrl targetUrl(HttpUrl backend, URI uri) {
         String path = uri.getRawPath();
         if (path == null || path.isEmpty()) {
