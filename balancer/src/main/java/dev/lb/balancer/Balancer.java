@@ -12,6 +12,7 @@ import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.control.RuntimeControl;
+import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.metrics.BalancerMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
@@ -23,6 +24,8 @@ import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.server.ExchangeTracker;
 import dev.lb.balancer.server.RequestHeadTimeout;
 import dev.lb.balancer.server.WorkerExecutors;
+import dev.lb.balancer.util.LocalPorts;
+import dev.lb.balancer.util.OpenFiles;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -31,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -41,27 +45,8 @@ import java.util.stream.Collectors;
  */
 public final class Balancer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Balancer.class.getName());
-
-    static {
-        // Read once when the JDK's HttpServer first loads; an operator's -D setting wins.
-        // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold small responses back for up to
-        // 40 ms each.
-        defaultProperty("sun.net.httpserver.nodelay", "true");
-        // Hard caps at which the server drops a connection without an answer. ProxyHandler answers 431
-        // well below them (32 KiB, 100 fields); these only bound the memory a hostile head can take.
-        defaultProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(128 * 1024));
-        defaultProperty("sun.net.httpserver.maxReqHeaders", "200");
-        // Idle keep-alive connections, and connections that never send a byte, are closed after this
-        // many seconds. (maxReqTime is left unset: it also covers the request body and would cut long
-        // uploads; RequestHeadTimeout bounds the head alone.)
-        defaultProperty("sun.net.httpserver.idleInterval", "30");
-    }
-
-    private static void defaultProperty(String name, String value) {
-        if (System.getProperty(name) == null) {
-            System.setProperty(name, value);
-        }
-    }
+    /** Beyond the check timeout, for the checks' threads to be scheduled and report on a busy machine. */
+    private static final Duration FIRST_ROUND_SLACK = Duration.ofMillis(500);
 
     /** The config the balancer started with; {@link #config()} is the one in effect after reloads. */
     private final BalancerConfig config;
@@ -72,11 +57,12 @@ public final class Balancer implements AutoCloseable {
     private final BackendClient backendClient;
     private final ExchangeTracker exchanges = new ExchangeTracker();
     private final RuntimeControl control;
+    /** Everything opened so far; start pushes onto it, a failed start and stop unwind it. */
+    private final Lifecycle parts = new Lifecycle();
+    /** How long the proxy may drain when it is closed: set by {@link #stop}, zero for a failed start. */
+    private Duration drainBudget = Duration.ZERO;
     private HttpServer server;
     private MetricsServer metricsServer;
-    private ExecutorService workers;
-    private RequestHeadTimeout headTimeout;
-    private ClientReadTimeout bodyTimeout;
     private Instant startedAt;
     private AdminServer admin;
 
@@ -103,6 +89,11 @@ public final class Balancer implements AutoCloseable {
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
         this.backendClient = new BackendClient(config.timeouts());
         this.control = new RuntimeControl(pool, healthChecker, backendClient, config, configPath, clock);
+        // Made here, not in start: their threads are the balancer's from now on, so stop (or close
+        // without start) ends them too.
+        parts.push("backend client", backendClient::close);
+        parts.push("health checker", healthChecker::close);
+        parts.push("runtime control", control::close);
         pool.addListener(new BackendListener() {
             @Override
             public void onHealthChange(HealthEvent event) {
@@ -117,67 +108,124 @@ public final class Balancer implements AutoCloseable {
     }
 
     /**
-     * Binds the proxy port and starts serving and health checking.
+     * Starts health checking, waits for the first round of checks (at most the check timeout), then
+     * opens the proxy port and the admin API.
      *
-     * @throws StartupException when the port cannot be bound; nothing is left running
+     * @throws StartupException when a port cannot be bound or a setting cannot be honoured; everything
+     *                          this balancer had opened is closed again, and it cannot be started again
      */
     public synchronized Balancer start() throws StartupException {
-        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         try {
-            server = HttpServer.create(address, 1024);
-        } catch (BindException e) {
-            throw new StartupException("cannot listen on " + config.host() + ":" + config.port()
-                    + ": port already in use (stop the other process or change \"port\" in the config)");
-        } catch (IOException e) {
-            throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
+            startParts();
+        } catch (StartupException | RuntimeException e) {
+            parts.unwind();
+            throw e;
         }
+        return this;
+    }
+
+    private void startParts() throws StartupException {
         WorkerExecutors.Created created;
         try {
             created = WorkerExecutors.create(config.executor(), config.workerThreads());
         } catch (IllegalStateException e) {
-            server.stop(0);
             throw new StartupException(e.getMessage());
         }
-        workers = created.executor();
-        headTimeout = new RequestHeadTimeout(config.timeouts().requestHead());
-        server.setExecutor(headTimeout.wrap(workers));
-        bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
+        ExecutorService workers = created.executor();
+        parts.push("proxy workers", () -> {
+            workers.shutdownNow();
+            workers.awaitTermination(1, TimeUnit.SECONDS);
+        });
+        RequestHeadTimeout headTimeout = new RequestHeadTimeout(config.timeouts().requestHead());
+        parts.push("request head timeout", headTimeout::close);
+        ClientReadTimeout bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
+        parts.push("client read timeout", bodyTimeout::close);
         ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
         if (config.metrics().enabled()) {
-            try {
-                startMetrics(proxy);
-            } catch (StartupException e) {
-                server.stop(0);
-                server = null;
-                workers.shutdown();
-                headTimeout.close();
-                bodyTimeout.close();
-                throw e;
-            }
+            startMetrics(proxy);
         }
+        healthChecker.start();
+        awaitFirstChecks();
+        server = listen(new InetSocketAddress(config.host(), config.port()));
+        HttpServer listening = server;
+        parts.push("proxy listener", () -> listening.stop(0));
+        server.setExecutor(headTimeout.wrap(workers));
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();
-        try {
-            admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                    new StatusReader(pool, facts(), clock), control, clock);
-        } catch (StartupException e) {
-            server.stop(0);
-            server = null;
-            workers.shutdownNow();
-            throw e;
-        }
-        healthChecker.start();
-        LOG.log(System.Logger.Level.INFO, "listening on {0}:{1,number,#} ({2}, {3}); backends: {4}",
-                config.host(), port(), strategy.name(), created.description(),
+        admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
+                new StatusReader(pool, facts(), clock), control, clock);
+        parts.push("admin API", () -> {
+            admin.close();
+            admin = null;
+        });
+        // Last in, so first out: requests in flight finish while the admin API and metrics still answer.
+        parts.push("proxy drain", () -> drain(listening));
+        LOG.log(System.Logger.Level.INFO, "listening on {0}:{1,number,#} ({2}, {3}, {4}); backends: {5}",
+                config.host(), port(), strategy.name(), created.description(), openFilesNote(),
                 pool.all().stream().map(Backend::toString).collect(Collectors.joining(", ")));
-        return this;
+        warnIfFewOpenFiles();
+    }
+
+    private HttpServer listen(InetSocketAddress address) throws StartupException {
+        String where = "cannot listen on " + config.host() + ":" + config.port();
+        // Asked first: the JDK server keeps the descriptor of a channel whose bind failed.
+        switch (LocalPorts.check(config.host(), config.port())) {
+            case NO_SUCH_ADDRESS -> throw new StartupException(where + ": no such local address (change \"host\" in the config)");
+            case IN_USE -> throw inUse(where);
+            case FREE -> {
+            }
+        }
+        try {
+            return HttpServer.create(address, 1024);
+        } catch (BindException e) {
+            throw inUse(where);
+        } catch (IOException e) {
+            throw new StartupException(where + ": " + e.getMessage());
+        }
+    }
+
+    private static StartupException inUse(String where) {
+        return new StartupException(where + ": port already in use (stop the other process or change \"port\" in the config)");
+    }
+
+    /**
+     * Holds the proxy port closed until every backend's first check answered, so the first requests
+     * are not turned away with 503 while the checks are still on their way.
+     */
+    private void awaitFirstChecks() {
+        Duration limit = config.healthCheck().timeout().plus(FIRST_ROUND_SLACK);
+        try {
+            List<Backend> unanswered = FirstCheckRound.await(pool, limit);
+            if (!unanswered.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "opening the proxy port before the first health check of {0} answered (waited {1} ms)",
+                        unanswered.stream().map(Backend::toString).collect(Collectors.joining(", ")), limit.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String openFilesNote() {
+        return OpenFiles.limit().stream().mapToObj(limit -> "open files limit " + limit).findFirst()
+                .orElse("open files limit unknown");
+    }
+
+    private static void warnIfFewOpenFiles() {
+        OpenFiles.limit().stream().filter(OpenFiles::low).forEach(limit -> LOG.log(System.Logger.Level.WARNING,
+                "open files limited to {0,number,#}, so at most about {1,number,#} client connections; "
+                        + "raise with ulimit -n (e.g. ulimit -n 65536, or LimitNOFILE= in a systemd unit)",
+                limit, limit / 2));
     }
 
     private void startMetrics(ProxyHandler proxy) throws StartupException {
         BalancerMetrics metrics = new BalancerMetrics(pool);
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
+        parts.push("metrics server", () -> {
+            metricsServer.close();
+            metricsServer = null;
+        });
         proxy.observe(metrics);
         LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1,number,#}/metrics",
                 config.metrics().host(), metricsServer.port());
@@ -245,28 +293,33 @@ public final class Balancer implements AutoCloseable {
      * everything. Returns as soon as the last request is done, not after the whole drain time.
      */
     public synchronized void stop(Duration drain) {
-        if (server == null) {
-            return;
-        }
-        HttpServer stopping = server;
-        server = null;
+        drainBudget = drain;
+        parts.unwind();
+    }
+
+    /**
+     * Stops accepting and waits for the requests in flight, up to the drain budget; on a failed start
+     * nothing waits. The JDK server drops what is left when it stops.
+     */
+    private void drain(HttpServer stopping) {
+        Duration budget = drainBudget;
         exchanges.startDraining();
         // HttpServer.stop closes the listening socket at once, then waits for exchanges; on Java 17 it
         // waits the whole delay even when none is left, so it runs on a thread of its own and is cut
         // short below once this balancer's own count says the server is idle.
-        Thread closer = new Thread(() -> stopping.stop((int) Math.ceil(drain.toMillis() / 1000.0) + 1),
+        Thread closer = new Thread(() -> stopping.stop((int) Math.ceil(budget.toMillis() / 1000.0) + 1),
                 "http-server-stop");
         closer.setDaemon(true);
         closer.start();
         boolean drained = true;
         try {
-            drained = exchanges.awaitIdle(drain);
+            drained = exchanges.awaitIdle(budget);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!drained && !drain.isZero()) {
+        if (!drained && !budget.isZero()) {
             LOG.log(System.Logger.Level.WARNING, "drain timeout of {0} ms reached; closing {1} requests still in flight",
-                    drain.toMillis(), exchanges.inFlight());
+                    budget.toMillis(), exchanges.inFlight());
         }
         stopping.stop(0);
         try {
@@ -274,23 +327,6 @@ public final class Balancer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        admin.close();
-        admin = null;
-        if (metricsServer != null) {
-            metricsServer.close();
-            metricsServer = null;
-        }
-        control.close();
-        healthChecker.close();
-        headTimeout.close();
-        bodyTimeout.close();
-        workers.shutdownNow();
-        try {
-            workers.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        backendClient.close();
     }
 
     @Override

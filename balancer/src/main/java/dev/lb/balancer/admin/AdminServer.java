@@ -4,6 +4,7 @@ import dev.lb.admin.v1.AdminServiceGrpc;
 import dev.lb.balancer.StartupException;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.control.RuntimeControl;
+import dev.lb.balancer.util.LocalPorts;
 import dev.lb.balancer.util.NamedThreadFactory;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -13,9 +14,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Clock;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -89,23 +88,25 @@ public final class AdminServer implements AutoCloseable {
         return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     }
 
+    /**
+     * Why the admin address could not be bound, told by {@link LocalPorts} from the address itself:
+     * Netty's native transport reports every bind error as one exception type with only an errno in its
+     * message.
+     */
     private static String bindProblem(String host, int port, IOException e) {
         String where = "cannot listen for the admin API on " + host + ":" + port;
-        // Netty's native transport reports a busy port with its own exception type, so look at the text.
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            if (message.contains("in use")) {
-                return where + ": port already in use (stop the other process or change \"adminPort\" in the config)";
-            }
-            if (message.contains("assign requested address") || t instanceof UnresolvedAddressException) {
+        switch (LocalPorts.check(host, port)) {
+            case NO_SUCH_ADDRESS:
                 return where + ": no such local address (change \"adminHost\" in the config)";
-            }
+            case IN_USE:
+                return where + ": port already in use (stop the other process or change \"adminPort\" in the config)";
+            default:
+                Throwable root = e;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return where + ": " + root.getMessage() + " (check \"adminHost\" and \"adminPort\" in the config)";
         }
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        return where + ": " + root.getMessage() + " (check \"adminHost\" and \"adminPort\" in the config)";
     }
 
     /** The bound port; differs from the config's when that was 0. */

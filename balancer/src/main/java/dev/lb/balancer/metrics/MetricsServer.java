@@ -2,6 +2,7 @@ package dev.lb.balancer.metrics;
 
 import dev.lb.balancer.StartupException;
 import dev.lb.balancer.config.MetricsConfig;
+import dev.lb.balancer.util.LocalPorts;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -26,17 +27,29 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(MetricsConfig config, PrometheusRegistry registry) throws StartupException {
         String where = config.host() + ":" + config.port();
+        // Asked first: the JDK server under the exporter keeps the descriptor of a failed bind.
+        switch (LocalPorts.check(config.host(), config.port())) {
+            case NO_SUCH_ADDRESS -> throw new StartupException("cannot serve metrics on " + where
+                    + ": no such local address (change \"metricsHost\" in the config)");
+            case IN_USE -> throw inUse(where);
+            case FREE -> {
+            }
+        }
         try {
             return new MetricsServer(HTTPServer.builder()
                     .hostname(config.host()).port(config.port()).registry(registry)
                     .registerHealthHandler(true) // GET /-/healthy for liveness probes
                     .buildAndStart());
         } catch (BindException e) {
-            throw new StartupException("cannot serve metrics on " + where
-                    + ": port already in use (stop the other process or change \"metricsPort\" in the config)");
+            throw inUse(where);
         } catch (IOException e) {
             throw new StartupException("cannot serve metrics on " + where + ": " + e.getMessage());
         }
+    }
+
+    private static StartupException inUse(String where) {
+        return new StartupException("cannot serve metrics on " + where
+                + ": port already in use (stop the other process or change \"metricsPort\" in the config)");
     }
 
     public int port() {

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * One thread at a time, so nothing is synchronised.
  */
 final class BackendInput {
-    /** Thrown text that {@link dev.lb.balancer.util.Failures} reads as "connection closed by backend". */
+    /** The message of the {@link EOFException} for a backend that closed mid-message. */
     static final String EOF_MESSAGE = "unexpected end of stream";
 
     private final InputStream in;

@@ -1,0 +1,72 @@
+package dev.lb.balancer.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * What a process holds that a leak would grow: its live threads and open file descriptors, read from
+ * {@code /proc} (Linux), for tests that check a balancer gives back all it took.
+ */
+public final class ProcessResources {
+    /**
+     * Threads that libraries start once per JVM and keep (or end on their own schedule), whoever uses
+     * them: not the balancer's to stop.
+     */
+    private static final Set<String> JVM_WIDE = Set.of("OkHttp", "grpc-shared-destroyer", "Common-Cleaner",
+            "ForkJoinPool", "process reaper", "Attach Listener", "Signal Dispatcher", "Notification Thread");
+
+    private ProcessResources() {
+    }
+
+    /** This JVM's live threads, except the JVM-wide ones. */
+    public static Set<Thread> threads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .filter(thread -> JVM_WIDE.stream().noneMatch(thread.getName()::startsWith))
+                .collect(Collectors.toSet());
+    }
+
+    /** Names of the threads alive now that were not in {@code before}. */
+    public static Set<String> newThreads(Set<Thread> before) {
+        return threads().stream().filter(thread -> !before.contains(thread))
+                .map(Thread::getName).collect(Collectors.toSet());
+    }
+
+    /** Open file descriptors of the process {@code pid} ("self" for this JVM). */
+    public static int openFiles(String pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", pid, "fd"))) {
+            return (int) fds.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Resident memory of the process {@code pid} in KiB, from {@code /proc/PID/status}. */
+    public static long residentKib(String pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc", pid, "status")).stream()
+                    .filter(line -> line.startsWith("VmRSS:"))
+                    .mapToLong(line -> Long.parseLong(line.replaceAll("\\D", "")))
+                    .findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Threads of the process {@code pid}, from {@code /proc/PID/status}. */
+    public static int threadCount(String pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc", pid, "status")).stream()
+                    .filter(line -> line.startsWith("Threads:"))
+                    .mapToInt(line -> Integer.parseInt(line.replaceAll("\\D", "")))
+                    .findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
