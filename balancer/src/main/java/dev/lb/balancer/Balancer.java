@@ -215,7 +215,7 @@ public final class Balancer implements AutoCloseable {
     private static void warnIfFewOpenFiles() {
         OpenFiles.limit().stream().filter(OpenFiles::low).forEach(limit -> LOG.log(System.Logger.Level.WARNING,
                 "open files limited to {0,number,#}, so at most about {1,number,#} client connections; "
-                        + "raise with ulimit -n (e.g. ulimit -n 65536, or LimitNOFILE= in a systemd unit)",
+                        + "raise the hard limit (ulimit -Hn as root, or LimitNOFILE=65536 in a systemd unit)",
                 limit, limit / 2));
     }
 
