@@ -17,6 +17,7 @@ import dev.lb.balancer.metrics.BalancerMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
 import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
+import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
 import dev.lb.balancer.server.ClientReadTimeout;
@@ -68,6 +69,8 @@ public final class Balancer implements AutoCloseable {
     private final Clock clock;
     private final BackendPool pool;
     private final SelectionStrategy strategy;
+    /** Holds requests back while every backend is at its maxConnections; shared by proxy, admin and reloads. */
+    private final RequestQueue queue;
     private final HealthChecker healthChecker;
     private final BackendClient backendClient;
     private final ExchangeTracker exchanges = new ExchangeTracker();
@@ -100,9 +103,11 @@ public final class Balancer implements AutoCloseable {
                 new HealthPolicy(config.healthCheck().healthyThreshold(), config.healthCheck().unhealthyThreshold()),
                 clock);
         this.strategy = Strategies.forAlgorithm(config.algorithm());
+        this.queue = new RequestQueue(pool, strategy, config.queue());
+        pool.addListener(queue);
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
         this.backendClient = new BackendClient(config.timeouts());
-        this.control = new RuntimeControl(pool, healthChecker, backendClient, config, configPath, clock);
+        this.control = new RuntimeControl(pool, healthChecker, backendClient, queue, config, configPath, clock);
         pool.addListener(new BackendListener() {
             @Override
             public void onHealthChange(HealthEvent event) {
@@ -142,7 +147,7 @@ public final class Balancer implements AutoCloseable {
         headTimeout = new RequestHeadTimeout(config.timeouts().requestHead());
         server.setExecutor(headTimeout.wrap(workers));
         bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
-        ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.retries(),
+        ProxyHandler proxy = new ProxyHandler(pool, queue, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
         if (config.metrics().enabled()) {
             try {
@@ -161,7 +166,7 @@ public final class Balancer implements AutoCloseable {
         startedAt = clock.instant();
         try {
             admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                    new StatusReader(pool, facts(), clock), control, clock);
+                    new StatusReader(pool, queue, facts(), clock), control, clock);
         } catch (StartupException e) {
             server.stop(0);
             server = null;
@@ -176,7 +181,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     private void startMetrics(ProxyHandler proxy) throws StartupException {
-        BalancerMetrics metrics = new BalancerMetrics(pool);
+        BalancerMetrics metrics = new BalancerMetrics(pool, queue);
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
         proxy.observe(metrics);
         LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1,number,#}/metrics",
@@ -225,6 +230,11 @@ public final class Balancer implements AutoCloseable {
 
     public SelectionStrategy strategy() {
         return strategy;
+    }
+
+    /** Requests waiting for a backend below its maxConnections. */
+    public RequestQueue queue() {
+        return queue;
     }
 
     public HealthChecker healthChecker() {
