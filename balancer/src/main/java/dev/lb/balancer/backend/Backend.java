@@ -132,6 +132,11 @@ public final class Backend {
      * @return false, changing nothing, when the backend is at its {@link #maxConnections()}
      */
     public boolean tryAcquire() {
+        if (maxConnections == ServerConfig.NO_LIMIT) {
+            // No cap to check against: one atomic add, which never retries under contention as a CAS can.
+            acquire();
+            return true;
+        }
         while (true) {
             int max = maxConnections;
             int current = inFlight.get();
