@@ -28,7 +28,8 @@ final class BackendDetail {
         line(out, "State", state);
         line(out, "Admin", Formats.adminState(b.getAdminState()));
         line(out, "Weight", Integer.toUnsignedString(b.getWeight()));
-        line(out, "In flight", Integer.toUnsignedString(b.getInFlight()));
+        line(out, "In flight", Integer.toUnsignedString(b.getInFlight())
+                + (b.getMaxConnections() == 0 ? "" : " of at most " + Integer.toUnsignedString(b.getMaxConnections())));
         line(out, "Requests", Long.toUnsignedString(b.getTotalRequests()));
         line(out, "Failures", Long.toUnsignedString(b.getTotalFailures()));
         if (b.hasLastCheck()) {

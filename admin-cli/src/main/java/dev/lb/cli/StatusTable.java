@@ -4,6 +4,7 @@ import dev.lb.admin.v1.BackendStatus;
 import dev.lb.admin.v1.BalancerStatus;
 import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.admin.v1.HealthCheck;
+import dev.lb.admin.v1.QueueStatus;
 
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -18,10 +19,17 @@ final class StatusTable {
     static void print(GetStatusResponse status, PrintWriter out) {
         Instant now = serverNow(status.getBalancer());
         boolean named = status.getBackendsList().stream().anyMatch(b -> !b.getName().equals(b.getUrl()));
+        // The cap column only where a cap is set: without one there is nothing to show.
+        boolean capped = anyCapped(status);
         List<String[]> rows = new ArrayList<>();
-        rows.add(named
-                ? new String[]{"BACKEND", "URL", "STATE", "ADMIN", "WEIGHT", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"}
-                : new String[]{"BACKEND", "STATE", "ADMIN", "WEIGHT", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"});
+        List<String> header = new ArrayList<>(List.of("BACKEND", "STATE", "ADMIN", "WEIGHT", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"));
+        if (named) {
+            header.add(1, "URL");
+        }
+        if (capped) {
+            header.add(header.indexOf("IN-FLIGHT") + 1, "MAXCONN");
+        }
+        rows.add(header.toArray(String[]::new));
         for (BackendStatus b : status.getBackendsList()) {
             List<String> row = new ArrayList<>();
             row.add(b.getName());
@@ -32,14 +40,38 @@ final class StatusTable {
             row.add(Formats.adminState(b.getAdminState()));
             row.add(Integer.toUnsignedString(b.getWeight()));
             row.add(Integer.toUnsignedString(b.getInFlight()));
+            if (capped) {
+                row.add(b.getMaxConnections() == 0 ? "-" : Integer.toUnsignedString(b.getMaxConnections()));
+            }
             row.add(Long.toUnsignedString(b.getTotalRequests()));
             row.add(Long.toUnsignedString(b.getTotalFailures()));
             row.add(lastCheck(b, now));
             rows.add(row.toArray(String[]::new));
         }
         int numericFrom = named ? 4 : 3;
-        printAligned(rows, numericFrom, numericFrom + 3, out);
+        printAligned(rows, numericFrom, numericFrom + (capped ? 4 : 3), out);
         out.println(summary(status.getBalancer()));
+        if (capped || queueUsed(status.getBalancer().getQueue())) {
+            out.println(queue(status.getBalancer().getQueue()));
+        }
+    }
+
+    static boolean anyCapped(GetStatusResponse status) {
+        return status.getBackendsList().stream().anyMatch(b -> b.getMaxConnections() != 0);
+    }
+
+    /** Whether any request ever waited or was refused, so the queue is worth a line. */
+    static boolean queueUsed(QueueStatus q) {
+        return q.getLength() != 0 || q.getTotalQueued() != 0 || q.getTotalRejected() != 0;
+    }
+
+    /** "queue: 3 waiting (at most 1024, for 5000 ms); 12 queued, 1 timed out, 0 refused as full since start" */
+    static String queue(QueueStatus q) {
+        return "queue: " + Integer.toUnsignedString(q.getLength()) + " waiting (at most "
+                + Integer.toUnsignedString(q.getMaxSize()) + ", for " + Formats.millis(Formats.duration(q.getTimeout()))
+                + "); " + Long.toUnsignedString(q.getTotalQueued()) + " queued, "
+                + Long.toUnsignedString(q.getTotalTimeouts()) + " timed out, "
+                + Long.toUnsignedString(q.getTotalRejected()) + " refused as full since start";
     }
 
     /** "3 backends, 2 up; 4 in flight, 1520 requests, 2 failures; least-connections on 0.0.0.0:8080, up 2h 3m" */

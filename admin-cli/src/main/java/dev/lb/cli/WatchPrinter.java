@@ -143,6 +143,11 @@ abstract class WatchPrinter {
             if (!elapsed.isZero() && !elapsed.isNegative() && s.getTotalFailures() != previous.getTotalFailures()) {
                 line.append(" (+").append(s.getTotalFailures() - previous.getTotalFailures()).append(')');
             }
+            if (s.getBackendsList().stream().anyMatch(b -> b.getMaxConnections() != 0) || StatusTable.queueUsed(s.getQueue())) {
+                line.append(", queue ").append(Integer.toUnsignedString(s.getQueue().getLength()))
+                        .append(" (timed out ").append(Long.toUnsignedString(s.getQueue().getTotalTimeouts()))
+                        .append(", refused as full ").append(Long.toUnsignedString(s.getQueue().getTotalRejected())).append(')');
+            }
             out.println(line);
             previous = s;
         }

@@ -18,6 +18,7 @@ import dev.lb.balancer.metrics.BalancerMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
 import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
+import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
 import dev.lb.balancer.server.ClientReadTimeout;
@@ -53,6 +54,8 @@ public final class Balancer implements AutoCloseable {
     private final Clock clock;
     private final BackendPool pool;
     private final SelectionStrategy strategy;
+    /** Holds requests back while every backend is at its maxConnections; shared by proxy, admin and reloads. */
+    private final RequestQueue queue;
     private final HealthChecker healthChecker;
     private final BackendClient backendClient;
     private final ExchangeTracker exchanges = new ExchangeTracker();
@@ -86,9 +89,11 @@ public final class Balancer implements AutoCloseable {
                 new HealthPolicy(config.healthCheck().healthyThreshold(), config.healthCheck().unhealthyThreshold()),
                 clock);
         this.strategy = Strategies.forAlgorithm(config.algorithm());
+        this.queue = new RequestQueue(pool, strategy, config.queue());
+        pool.addListener(queue);
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
         this.backendClient = new BackendClient(config.timeouts());
-        this.control = new RuntimeControl(pool, healthChecker, backendClient, config, configPath, clock);
+        this.control = new RuntimeControl(pool, healthChecker, backendClient, queue, config, configPath, clock);
         // Made here, not in start: their threads are the balancer's from now on, so stop (or close
         // without start) ends them too.
         parts.push("backend client", backendClient::close);
@@ -140,7 +145,7 @@ public final class Balancer implements AutoCloseable {
         parts.push("request head timeout", headTimeout::close);
         ClientReadTimeout bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
         parts.push("client read timeout", bodyTimeout::close);
-        ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.retries(),
+        ProxyHandler proxy = new ProxyHandler(pool, queue, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
         if (config.metrics().enabled()) {
             startMetrics(proxy);
@@ -155,7 +160,7 @@ public final class Balancer implements AutoCloseable {
         server.start();
         startedAt = clock.instant();
         admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                new StatusReader(pool, facts(), clock), control, clock);
+                new StatusReader(pool, queue, facts(), clock), control, clock);
         parts.push("admin API", () -> {
             admin.close();
             admin = null;
@@ -220,7 +225,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     private void startMetrics(ProxyHandler proxy) throws StartupException {
-        BalancerMetrics metrics = new BalancerMetrics(pool);
+        BalancerMetrics metrics = new BalancerMetrics(pool, queue);
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
         parts.push("metrics server", () -> {
             metricsServer.close();
@@ -273,6 +278,11 @@ public final class Balancer implements AutoCloseable {
 
     public SelectionStrategy strategy() {
         return strategy;
+    }
+
+    /** Requests waiting for a backend below its maxConnections. */
+    public RequestQueue queue() {
+        return queue;
     }
 
     public HealthChecker healthChecker() {

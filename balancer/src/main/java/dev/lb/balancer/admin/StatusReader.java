@@ -5,11 +5,14 @@ import dev.lb.admin.v1.BackendStatus;
 import dev.lb.admin.v1.BalancerStatus;
 import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.admin.v1.HealthCheck;
+import dev.lb.admin.v1.QueueStatus;
 import dev.lb.admin.v1.StatsUpdate;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.backend.HealthState;
+import dev.lb.balancer.config.QueueConfig;
+import dev.lb.balancer.select.RequestQueue;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -23,11 +26,18 @@ import java.util.Optional;
  */
 public final class StatusReader {
     private final BackendPool pool;
+    /** The request queue; null for a balancer without one (no queue is shown). */
+    private final RequestQueue queue;
     private final BalancerFacts facts;
     private final Clock clock;
 
     public StatusReader(BackendPool pool, BalancerFacts facts, Clock clock) {
+        this(pool, null, facts, clock);
+    }
+
+    public StatusReader(BackendPool pool, RequestQueue queue, BalancerFacts facts, Clock clock) {
         this.pool = pool;
+        this.queue = queue;
         this.facts = facts;
         this.clock = clock;
     }
@@ -65,12 +75,16 @@ public final class StatusReader {
                     .setTotalFailures(b.totalFailures())
                     .setAdminState(ProtoValues.adminState(b.adminState()))
                     .setWeight(b.weight())
+                    .setMaxConnections(b.maxConnections())
                     .build();
             stats.addBackends(one);
             requests += one.getTotalRequests();
             failures += one.getTotalFailures();
             inFlight += one.getInFlight();
             up += b.health() == HealthState.UP ? 1 : 0;
+        }
+        if (queue != null) {
+            stats.setQueue(queueStatus(queue));
         }
         return stats.setTotalRequests(requests).setTotalFailures(failures).setInFlight(inFlight)
                 .setBackendsUp(up).setBackendsTotal(pool.all().size()).build();
@@ -86,6 +100,9 @@ public final class StatusReader {
                 .setHealthCheckInterval(ProtoValues.duration(facts.healthCheckInterval()))
                 .setVersion(facts.version())
                 .setBackendsTotal(backends.size());
+        if (queue != null) {
+            balancer.setQueue(queueStatus(queue));
+        }
         long requests = 0;
         long failures = 0;
         int inFlight = 0;
@@ -98,6 +115,18 @@ public final class StatusReader {
         }
         return balancer.setTotalRequests(requests).setTotalFailures(failures).setInFlight(inFlight)
                 .setBackendsUp(up).build();
+    }
+
+    private static QueueStatus queueStatus(RequestQueue queue) {
+        QueueConfig limits = queue.config();
+        return QueueStatus.newBuilder()
+                .setLength(queue.length())
+                .setMaxSize(limits.maxSize())
+                .setTimeout(ProtoValues.duration(limits.timeout()))
+                .setTotalQueued(queue.totalQueued())
+                .setTotalTimeouts(queue.totalTimeouts())
+                .setTotalRejected(queue.totalRejected())
+                .build();
     }
 
     /** One backend as GetStatus shows it. */
@@ -115,7 +144,8 @@ public final class StatusReader {
                 .setConsecutiveFailures(b.consecutiveFailures())
                 .setAdminState(ProtoValues.adminState(b.adminState()))
                 .setTotalChecks(b.totalChecks())
-                .setTotalCheckFailures(b.totalCheckFailures());
+                .setTotalCheckFailures(b.totalCheckFailures())
+                .setMaxConnections(b.maxConnections());
         CheckResult check = b.lastCheck();
         if (check != null) {
             status.setLastCheck(HealthCheck.newBuilder()

@@ -21,6 +21,8 @@ public final class Backend {
     private final String name;
     private final URI url;
     private volatile int weight;
+    /** The cap on {@link #inFlight}; {@link ServerConfig#NO_LIMIT} for none. Changed by reloads. */
+    private volatile int maxConnections;
     private volatile AdminState adminState = AdminState.READY;
     /** Set only while draining; request threads read it once per release. */
     private volatile Drain drain;
@@ -41,6 +43,7 @@ public final class Backend {
         this.name = config.name();
         this.url = config.url();
         this.weight = config.weight();
+        this.maxConnections = config.maxConnections();
         this.health = config.initialHealthy() ? HealthState.UP : HealthState.DOWN;
     }
 
@@ -60,6 +63,22 @@ public final class Backend {
 
     void weight(int weight) {
         this.weight = weight;
+    }
+
+    /** The most requests in flight at once, {@link ServerConfig#NO_LIMIT} for no cap. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Changes the cap for requests that start from now on; requests in flight above it finish. */
+    public void maxConnections(int maxConnections) {
+        this.maxConnections = maxConnections;
+    }
+
+    /** Whether one more request may start now without going over {@link #maxConnections()}. */
+    public boolean belowCap() {
+        int max = maxConnections;
+        return max == ServerConfig.NO_LIMIT || inFlight.get() < max;
     }
 
     public AdminState adminState() {
@@ -106,7 +125,32 @@ public final class Backend {
         requests.increment();
     }
 
-    /** Marks the end of an exchange started with {@link #acquire()}. */
+    /**
+     * Starts one exchange if the backend is below its cap, atomically with the check: of two requests
+     * racing for the last slot, one gets it. Pair a success with exactly one {@link #release()}.
+     *
+     * @return false, changing nothing, when the backend is at its {@link #maxConnections()}
+     */
+    public boolean tryAcquire() {
+        if (maxConnections == ServerConfig.NO_LIMIT) {
+            // No cap to check against: one atomic add, which never retries under contention as a CAS can.
+            acquire();
+            return true;
+        }
+        while (true) {
+            int max = maxConnections;
+            int current = inFlight.get();
+            if (max != ServerConfig.NO_LIMIT && current >= max) {
+                return false;
+            }
+            if (inFlight.compareAndSet(current, current + 1)) {
+                requests.increment();
+                return true;
+            }
+        }
+    }
+
+    /** Marks the end of an exchange started with {@link #acquire()} or {@link #tryAcquire()}. */
     public void release() {
         int remaining = inFlight.decrementAndGet();
         Drain current = drain;

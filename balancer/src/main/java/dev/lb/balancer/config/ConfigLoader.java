@@ -86,7 +86,7 @@ public final class ConfigLoader {
             Fields.checkKnown(source, top, "", Set.of(
                     "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
                     "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
-                    "metricsPort", "metricsHost"));
+                    "metricsPort", "metricsHost", "queue"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -110,8 +110,9 @@ public final class ConfigLoader {
                     "executor", "\"" + executorName + "\" is not an executor; use one of " + ExecutorKind.allNames()));
             Duration drainTimeout = Duration.ofMillis(integer(top, "drainTimeoutMs", 30_000, 0, 3_600_000));
             MetricsConfig metrics = metrics(top, port, adminPort);
+            QueueConfig queue = queue(top);
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
-                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics);
+                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue);
         }
 
         /** Metrics are served only when the file gives a {@code metricsPort}. */
@@ -157,7 +158,7 @@ public final class ConfigLoader {
 
         private ServerConfig server(JsonNode node, String path) throws ConfigException {
             ObjectNode server = object(node, path);
-            Fields.checkKnown(source, server, path, Set.of("url", "healthy", "weight", "name"));
+            Fields.checkKnown(source, server, path, Set.of("url", "healthy", "weight", "name", "maxConnections"));
             String url = string(server, path, "url", null);
             if (url == null) {
                 throw problem(path + ".url", "missing; give the backend's base URL, e.g. \"http://localhost:8001\"");
@@ -169,7 +170,9 @@ public final class ConfigLoader {
             if (name != null && name.isBlank()) {
                 throw problem(path + ".name", "is blank; leave it out or give a short name");
             }
-            return new ServerConfig(uri, name == null ? uri.toString() : name, weight, healthy);
+            // No cap unless one is given: 0 is the "no limit" value, so the smallest cap is 1.
+            int maxConnections = integer(server, path, "maxConnections", ServerConfig.NO_LIMIT, 1, 1_000_000);
+            return new ServerConfig(uri, name == null ? uri.toString() : name, weight, healthy, maxConnections);
         }
 
         /** Parses a backend base URL; see {@link BackendUrls}. */
@@ -197,6 +200,15 @@ public final class ConfigLoader {
             int unhealthy = integer(hc, p, "unhealthyThreshold", 1, 1, 100);
             return new HealthCheckConfig(checkPath, Duration.ofSeconds(intervalSeconds),
                     Duration.ofMillis(timeoutMs), healthy, unhealthy);
+        }
+
+        private QueueConfig queue(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("queue");
+            ObjectNode q = node == null || node.isNull() ? MAPPER.createObjectNode() : object(node, "queue");
+            Fields.checkKnown(source, q, "queue", Set.of("maxSize", "timeoutMs"));
+            int maxSize = integer(q, "queue", "maxSize", QueueConfig.DEFAULT_MAX_SIZE, 0, 1_000_000);
+            int timeoutMs = integer(q, "queue", "timeoutMs", (int) QueueConfig.DEFAULT_TIMEOUT.toMillis(), 1, 3_600_000);
+            return new QueueConfig(maxSize, Duration.ofMillis(timeoutMs));
         }
 
         private TimeoutConfig timeouts(ObjectNode top) throws ConfigException {

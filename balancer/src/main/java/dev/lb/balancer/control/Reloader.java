@@ -9,6 +9,7 @@ import dev.lb.balancer.config.HealthCheckConfig;
 import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.proxy.BackendClient;
+import dev.lb.balancer.select.RequestQueue;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -26,16 +27,19 @@ final class Reloader {
     private final BackendPool pool;
     private final HealthChecker healthChecker;
     private final BackendClient backendClient;
+    private final RequestQueue queue;
     private final Membership membership;
 
     /** What a reload did, and the config now in effect. */
     record Applied(List<String> changes, List<String> needsRestart, BalancerConfig config) {
     }
 
-    Reloader(BackendPool pool, HealthChecker healthChecker, BackendClient backendClient, Membership membership) {
+    Reloader(BackendPool pool, HealthChecker healthChecker, BackendClient backendClient, RequestQueue queue,
+             Membership membership) {
         this.pool = pool;
         this.healthChecker = healthChecker;
         this.backendClient = backendClient;
+        this.queue = queue;
         this.membership = membership;
     }
 
@@ -52,6 +56,13 @@ final class Reloader {
         for (ServerConfig server : next.servers()) {
             applyServer(server, wanted, actor, changes, needsRestart);
         }
+        if (!next.queue().equals(current.queue())) {
+            queue.config(next.queue());
+            changes.add("queue maxSize " + current.queue().maxSize() + " -> " + next.queue().maxSize() + ", timeoutMs "
+                    + current.queue().timeout().toMillis() + " -> " + next.queue().timeout().toMillis());
+        }
+        // Raised caps open slots no request will release: hand them to the requests waiting now.
+        queue.wake();
         if (!next.healthCheck().equals(current.healthCheck())) {
             HealthCheckConfig hc = next.healthCheck();
             pool.policy(new HealthPolicy(hc.healthyThreshold(), hc.unhealthyThreshold()));
@@ -93,7 +104,8 @@ final class Reloader {
         pool.all().stream()
                 .filter(b -> b.url().equals(server.url()) || b.name().equals(server.name()))
                 .forEach(b -> membership.drop(b, actor));
-        membership.join(new Backend(new ServerConfig(server.url(), server.name(), server.weight(), false)), actor);
+        membership.join(new Backend(new ServerConfig(server.url(), server.name(), server.weight(), false,
+                server.maxConnections())), actor);
         changes.add("added " + server.name() + " (weight " + server.weight() + ")");
     }
 
@@ -105,9 +117,18 @@ final class Reloader {
             changes.add("weight of " + b.name() + " " + b.weight() + " -> " + server.weight());
             pool.weight(b, server.weight(), actor);
         }
+        if (b.maxConnections() != server.maxConnections()) {
+            changes.add("maxConnections of " + b.name() + " " + capLabel(b.maxConnections()) + " -> "
+                    + capLabel(server.maxConnections()));
+            b.maxConnections(server.maxConnections());
+        }
         if (b.adminState() != AdminState.READY) {
             changes.add(b.name() + " " + b.adminState().label() + " -> ready");
             membership.makeReady(b, actor);
         }
+    }
+
+    private static String capLabel(int maxConnections) {
+        return maxConnections == ServerConfig.NO_LIMIT ? "none" : Integer.toString(maxConnections);
     }
 }

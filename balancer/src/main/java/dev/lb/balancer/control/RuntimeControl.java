@@ -12,6 +12,7 @@ import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.proxy.BackendClient;
+import dev.lb.balancer.select.RequestQueue;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -49,14 +50,14 @@ public final class RuntimeControl implements AutoCloseable {
      * @param configPath the file {@link #reload()} reads; null when the balancer was not started from a file
      */
     public RuntimeControl(BackendPool pool, HealthChecker healthChecker, BackendClient backendClient,
-                          BalancerConfig config, Path configPath, Clock clock) {
+                          RequestQueue queue, BalancerConfig config, Path configPath, Clock clock) {
         this.pool = pool;
         this.healthChecker = healthChecker;
         this.config = config;
         this.configPath = configPath;
         this.clock = clock;
         this.membership = new Membership(pool, healthChecker, () -> this.config.drainTimeout());
-        this.reloader = new Reloader(pool, healthChecker, backendClient, membership);
+        this.reloader = new Reloader(pool, healthChecker, backendClient, queue, membership);
     }
 
     /** The config in effect: the file as last loaded, with settings that need a restart as started. */

@@ -9,6 +9,7 @@ import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.proxy.ExchangeObserver;
+import dev.lb.balancer.select.RequestQueue;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -44,6 +45,11 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     private final BackendPool pool;
 
     public BalancerMetrics(BackendPool pool) {
+        this(pool, null);
+    }
+
+    /** Metrics that include the request queue's, when {@code queue} is not null. */
+    public BalancerMetrics(BackendPool pool, RequestQueue queue) {
         this.pool = pool;
         Counter requests = Counter.builder().name("lb_requests")
                 .help("Client requests answered, by status class of the answer (none: no answer could be sent)")
@@ -70,6 +76,9 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         reloads.initLabelValues("applied");
         reloads.initLabelValues("rejected");
         registerBackendState(pool);
+        if (queue != null) {
+            registerQueue(queue);
+        }
         JvmMetrics.builder().register(registry);
         pool.addListener(this);
     }
@@ -108,6 +117,39 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
                 .help("Active health checks the backend failed")
                 .labelNames("backend")
                 .callback(cb -> pool.all().forEach(b -> cb.call(b.totalCheckFailures(), b.name())))
+                .register(registry);
+    }
+
+    /** The queue is read when Prometheus scrapes: request threads pay nothing for these. */
+    private void registerQueue(RequestQueue queue) {
+        GaugeWithCallback.builder().name("lb_queue_length")
+                .help("Requests waiting for a backend below its maxConnections")
+                .callback(cb -> cb.call(queue.length()))
+                .register(registry);
+        GaugeWithCallback.builder().name("lb_queue_max_size")
+                .help("The most requests that may wait in the queue (queue.maxSize)")
+                .callback(cb -> cb.call(queue.config().maxSize()))
+                .register(registry);
+        CounterWithCallback.builder().name("lb_queued_requests")
+                .help("Requests that had to wait in the queue, whatever the outcome")
+                .callback(cb -> cb.call(queue.totalQueued()))
+                .register(registry);
+        CounterWithCallback.builder().name("lb_queue_timeouts")
+                .help("Requests answered 503 because their wait in the queue reached queue.timeoutMs")
+                .callback(cb -> cb.call(queue.totalTimeouts()))
+                .register(registry);
+        CounterWithCallback.builder().name("lb_queue_rejected")
+                .help("Requests answered 503 at once because the queue was full")
+                .callback(cb -> cb.call(queue.totalRejected()))
+                .register(registry);
+        CounterWithCallback.builder().name("lb_queue_wait_seconds")
+                .help("Time requests spent waiting in the queue, summed")
+                .callback(cb -> cb.call(queue.totalWaitSeconds()))
+                .register(registry);
+        GaugeWithCallback.builder().name("lb_backend_max_connections")
+                .help("The backend's cap on requests in flight (maxConnections); 0 means no limit")
+                .labelNames("backend")
+                .callback(cb -> pool.all().forEach(b -> cb.call(b.maxConnections(), b.name())))
                 .register(registry);
     }
 

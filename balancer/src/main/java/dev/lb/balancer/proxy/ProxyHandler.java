@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.config.TimeoutConfig;
-import dev.lb.balancer.select.SelectionStrategy;
+import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.util.Failures;
 
@@ -38,7 +38,7 @@ public final class ProxyHandler implements HttpHandler {
     private static final int CHUNK = 8 * 1024;
 
     private final BackendPool pool;
-    private final SelectionStrategy strategy;
+    private final RequestQueue queue;
     private final BackendClient client;
     private final int retries;
     private final ClientReadTimeout bodyTimeout;
@@ -47,16 +47,18 @@ public final class ProxyHandler implements HttpHandler {
     private ExchangeObserver observer = ExchangeObserver.NONE;
 
     /**
+     * @param queue            chooses the backend for each request and holds requests back while every
+     *                         backend is at its maxConnections
      * @param client           carries requests to backends; its timeouts, changed by a reload, are the ones
      *                         failures are reported against
      * @param bodyTimeout      bounds each read of a request body; owned by the caller, null for none
      * @param closeConnections true while every answer should close its client connection (draining)
      */
-    public ProxyHandler(BackendPool pool, SelectionStrategy strategy, BackendClient client,
+    public ProxyHandler(BackendPool pool, RequestQueue queue, BackendClient client,
                         int retries, ClientReadTimeout bodyTimeout,
                         BooleanSupplier closeConnections) {
         this.pool = pool;
-        this.strategy = strategy;
+        this.queue = queue;
         this.client = client;
         this.retries = retries;
         this.bodyTimeout = bodyTimeout;
@@ -82,6 +84,9 @@ public final class ProxyHandler implements HttpHandler {
         try {
             forward(exchange);
         } catch (ProxyException e) {
+            if (e.retryAfterSeconds() > 0) {
+                exchange.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfterSeconds()));
+            }
             ErrorResponses.send(exchange, e.status(), e.getMessage(), e.status() < 500);
         } finally {
             observer.exchangeEnded(exchange.getResponseCode(), started);
@@ -99,7 +104,7 @@ public final class ProxyHandler implements HttpHandler {
             Backend backend = next;
             Attempt attempt = new Attempt();
             long attemptStarted = System.nanoTime();
-            backend.acquire();
+            // choose() took this request's slot on the backend; the finally below gives it back.
             try {
                 BackendResponse response;
                 try {
@@ -112,6 +117,8 @@ public final class ProxyHandler implements HttpHandler {
                         // Same backend, new connection: the backend did nothing wrong.
                         LOG.log(System.Logger.Level.DEBUG, "retrying on a fresh connection to {0}: {1}", backend, e);
                         freshRetryUsed = true;
+                        // Keeps this request's slot across the retry: the finally releases one.
+                        backend.acquire();
                         continue;
                     }
                     if (unreached(attempt, body) && tried.size() < retries) {
@@ -129,22 +136,27 @@ public final class ProxyHandler implements HttpHandler {
                 relay(exchange, backend, response);
                 return;
             } finally {
-                backend.release();
+                queue.release(backend);
                 observer.attemptEnded(backend, exchange.getResponseCode(), attemptStarted);
             }
         }
     }
 
+    /**
+     * A backend for the request, not one already tried, with a slot taken on it (waiting in the queue
+     * while every candidate is at its maxConnections). Pair with one {@code queue.release}.
+     */
     private Backend choose(List<Backend> tried) throws ProxyException {
-        List<Backend> available = pool.available();
-        List<Backend> candidates = available;
-        if (!tried.isEmpty()) {
-            candidates = available.stream().filter(b -> !tried.contains(b)).toList();
+        Optional<Backend> chosen;
+        try {
+            chosen = queue.acquire(tried);
+        } catch (RequestQueue.Refused e) {
+            // Overload, not failure: the client may try again shortly, as HAProxy's 503 from its queue says.
+            throw ProxyException.retryLater(503, e.getMessage(), 1);
         }
-        Optional<Backend> chosen = strategy.select(candidates);
         if (chosen.isEmpty()) {
             throw tried.isEmpty()
-                    ? new ProxyException(503, "no healthy backend available")
+                    ? new ProxyException(503, NoBackend.describe(pool.all()))
                     : new ProxyException(502, "backend unreachable");
         }
         return chosen.get();

@@ -1,0 +1,307 @@
+package dev.lb.balancer.select;
+
+import dev.lb.balancer.backend.AdminEvent;
+import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.BackendListener;
+import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.balancer.config.QueueConfig;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Admission of requests to backends with a {@code maxConnections} cap, as HAProxy's {@code maxconn}
+ * and its queue: a request takes a slot on a backend below its cap, chosen by the strategy among those;
+ * when every backend it may go to is at its cap, it waits in one bounded FIFO queue until a slot frees,
+ * and is refused when the queue is full or its wait times out.
+ *
+ * <p>Concurrency: a slot is taken with {@link Backend#tryAcquire()}, a compare-and-set against the cap,
+ * so two requests never both take the last one. {@link #lock} guards {@link #waiters} only; it is held
+ * to join or leave the queue and to hand out slots, never while a request waits (the waiting thread
+ * sleeps on its own condition) and never while anything else is locked. With nobody waiting, a request
+ * takes no lock at all. Slots are handed out on the thread that freed them: a request ending on a
+ * backend ({@link #release}), or a pool change that may open room (listener callbacks).
+ *
+ * <p>Fairness: while anyone waits, a new request queues behind them instead of taking a free slot, and
+ * freed slots go to the oldest waiter that may use them.
+ */
+public final class RequestQueue implements BackendListener {
+    private final BackendPool pool;
+    private final SelectionStrategy strategy;
+    private volatile QueueConfig config;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Requests waiting for a slot, oldest first. Guarded by {@link #lock}. */
+    private final Deque<Waiter> waiters = new ArrayDeque<>();
+    /**
+     * {@code waiters.size()}, readable without the lock. Raised before a new waiter looks for a slot
+     * and read after a release lowers a backend's count, so one of the two always sees the other: a
+     * freed slot never goes unnoticed by a waiter.
+     */
+    private final AtomicInteger length = new AtomicInteger();
+    private final LongAdder queued = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder waitNanos = new LongAdder();
+
+    public RequestQueue(BackendPool pool, SelectionStrategy strategy, QueueConfig config) {
+        this.pool = pool;
+        this.strategy = strategy;
+        this.config = config;
+    }
+
+    /** The queue's limits now. */
+    public QueueConfig config() {
+        return config;
+    }
+
+    /** Applies new limits to requests that join the queue from now on; those waiting keep theirs. */
+    public void config(QueueConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Takes a slot on a backend in rotation, other than {@code excluded}, waiting for one in the queue
+     * when all are at their cap. Pair the backend returned with one {@link #release(Backend)}.
+     *
+     * @param excluded backends this request must not go to (already tried)
+     * @return the backend with a slot taken for this request; empty when no backend other than
+     * {@code excluded} is in rotation, so there is nothing to wait for
+     * @throws Refused when the queue is full, the wait timed out or the thread was interrupted
+     */
+    public Optional<Backend> acquire(List<Backend> excluded) throws Refused {
+        List<Backend> inRotation = eligible(excluded);
+        if (inRotation.isEmpty()) {
+            return Optional.empty();
+        }
+        if (length.get() == 0) {
+            Backend taken = take(inRotation);
+            if (taken != null) {
+                return Optional.of(taken);
+            }
+        }
+        return Optional.ofNullable(await(excluded));
+    }
+
+    /** Ends a request's exchange with {@code backend} and hands the freed slot to the oldest waiter. */
+    public void release(Backend backend) {
+        backend.release();
+        wake();
+    }
+
+    /** Hands out slots that opened without a release: a cap raised, a backend back in rotation. */
+    public void wake() {
+        if (length.get() == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            dispatch();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Requests waiting now. */
+    public int length() {
+        return length.get();
+    }
+
+    /** Requests that had to wait, since start. */
+    public long totalQueued() {
+        return queued.sum();
+    }
+
+    /** Requests refused because their wait reached {@code queue.timeoutMs}, since start. */
+    public long totalTimeouts() {
+        return timeouts.sum();
+    }
+
+    /** Requests refused because the queue was full, since start. */
+    public long totalRejected() {
+        return rejected.sum();
+    }
+
+    /** Time spent waiting in the queue, summed over every request that waited, in seconds. */
+    public double totalWaitSeconds() {
+        return waitNanos.sum() / 1e9;
+    }
+
+    @Override
+    public void onHealthChange(HealthEvent event) {
+        wake();
+    }
+
+    @Override
+    public void onAdminChange(AdminEvent event) {
+        wake();
+    }
+
+    private Backend await(List<Backend> excluded) throws Refused {
+        QueueConfig limits = config;
+        lock.lock();
+        if (waiters.size() >= limits.maxSize()) {
+            int waiting = waiters.size();
+            lock.unlock();
+            rejected.increment();
+            throw new Refused(Refused.Reason.FULL, "every backend is at its maxConnections and the queue is full ("
+                    + waiting + " waiting)");
+        }
+        long started = System.nanoTime();
+        try {
+            Waiter waiter = new Waiter(List.copyOf(excluded), lock.newCondition());
+            waiters.addLast(waiter);
+            length.incrementAndGet();
+            queued.increment();
+            // A slot may have freed since the caller looked; older waiters are served first.
+            dispatch();
+            long remaining = limits.timeout().toNanos();
+            try {
+                while (!waiter.done) {
+                    if (remaining <= 0) {
+                        leave(waiter);
+                        timeouts.increment();
+                        throw new Refused(Refused.Reason.TIMED_OUT, "every backend stayed at its maxConnections for the "
+                                + limits.timeout().toMillis() + " ms this request may wait in the queue");
+                    }
+                    remaining = waiter.signal.awaitNanos(remaining);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (!waiter.done) {
+                    leave(waiter);
+                    throw new Refused(Refused.Reason.INTERRUPTED, "the balancer is shutting down");
+                }
+                // A slot was handed over already: the request goes on with it, and releases it as usual.
+            }
+            return waiter.backend;
+        } finally {
+            lock.unlock();
+            waitNanos.add(System.nanoTime() - started);
+        }
+    }
+
+    /** Serves waiters, oldest first, from the slots free now. Called with {@link #lock} held. */
+    private void dispatch() {
+        // Waiters that exclude nothing all see the same backends: once one finds no slot, so do the rest.
+        boolean plainBlocked = false;
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter waiter = it.next();
+            boolean plain = waiter.excluded.isEmpty();
+            if (plain && plainBlocked) {
+                continue;
+            }
+            List<Backend> inRotation = eligible(waiter.excluded);
+            Backend taken = inRotation.isEmpty() ? null : take(inRotation);
+            if (taken == null && !inRotation.isEmpty()) {
+                plainBlocked |= plain;
+                continue;
+            }
+            // Either a slot, or no backend left in rotation to wait for: the request learns it now.
+            it.remove();
+            length.decrementAndGet();
+            waiter.finish(taken);
+        }
+    }
+
+    private void leave(Waiter waiter) {
+        if (waiters.remove(waiter)) {
+            length.decrementAndGet();
+        }
+    }
+
+    /** Backends in rotation now, without {@code excluded}; the pool's own snapshot when it excludes nothing. */
+    private List<Backend> eligible(List<Backend> excluded) {
+        List<Backend> available = pool.available();
+        return excluded.isEmpty() ? available : available.stream().filter(b -> !excluded.contains(b)).toList();
+    }
+
+    /** Takes a slot on the backend the strategy picks among those below their cap; null when all are at it. */
+    private Backend take(List<Backend> candidates) {
+        while (true) {
+            List<Backend> open = belowCap(candidates);
+            if (open.isEmpty()) {
+                return null;
+            }
+            Backend chosen = strategy.select(open).orElseThrow();
+            if (chosen.tryAcquire()) {
+                return chosen;
+            }
+            // Another request took its last slot since belowCap looked: choose again among the rest.
+        }
+    }
+
+    /**
+     * The candidates below their cap: the same list instance when all are (so a strategy's cache keyed
+     * on the pool's snapshot, as round-robin's schedule is, stays valid in the common case).
+     */
+    static List<Backend> belowCap(List<Backend> candidates) {
+        int n = candidates.size();
+        for (int i = 0; i < n; i++) {
+            if (!candidates.get(i).belowCap()) {
+                List<Backend> open = new ArrayList<>(n - 1);
+                for (int j = 0; j < n; j++) {
+                    Backend b = candidates.get(j);
+                    if (j != i && (j < i || b.belowCap())) {
+                        open.add(b);
+                    }
+                }
+                return open;
+            }
+        }
+        return candidates;
+    }
+
+    /** One request waiting for a slot. Fields are guarded by the queue's lock. */
+    private static final class Waiter {
+        final List<Backend> excluded;
+        final Condition signal;
+        boolean done;
+        /** The backend whose slot was handed over; null when none was left in rotation. */
+        Backend backend;
+
+        Waiter(List<Backend> excluded, Condition signal) {
+            this.excluded = excluded;
+            this.signal = signal;
+        }
+
+        void finish(Backend backend) {
+            this.backend = backend;
+            this.done = true;
+            signal.signal();
+        }
+    }
+
+    /** A request the queue turned away; its message is one line fit for the client. */
+    public static final class Refused extends Exception {
+        /** Why the request was turned away. */
+        public enum Reason {
+            /** The queue already held {@code queue.maxSize} requests. */
+            FULL,
+            /** The request waited {@code queue.timeoutMs} without getting a slot. */
+            TIMED_OUT,
+            /** The request thread was interrupted while waiting: the balancer is stopping. */
+            INTERRUPTED
+        }
+
+        private final Reason reason;
+
+        Refused(Reason reason, String message) {
+            super(message, null, false, false);
+            this.reason = reason;
+        }
+
+        public Reason reason() {
+            return reason;
+        }
+    }
+}
