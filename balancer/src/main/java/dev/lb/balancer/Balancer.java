@@ -144,6 +144,7 @@ public final class Balancer implements AutoCloseable {
         bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
         ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
+        proxy.retryBudget(control.retryBudget());
         if (config.metrics().enabled()) {
             try {
                 startMetrics(proxy);

@@ -20,6 +20,7 @@ import java.util.List;
  * @param drainTimeout  how long a shutdown waits for in-flight requests to finish, and how long a
  *                      backend removed by a reload may take to drain before it is dropped anyway
  * @param metrics       the Prometheus metrics endpoint
+ * @param retryBudget   how many retries recent traffic allows
  */
 public record BalancerConfig(
         String host,
@@ -34,10 +35,20 @@ public record BalancerConfig(
         int workerThreads,
         ExecutorKind executor,
         java.time.Duration drainTimeout,
-        MetricsConfig metrics) {
+        MetricsConfig metrics,
+        RetryBudgetConfig retryBudget) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A config with the default retry budget. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, RetryBudgetConfig.DEFAULT);
     }
 
     /** A config without a metrics endpoint. */

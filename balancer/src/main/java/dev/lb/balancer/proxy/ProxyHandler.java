@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.config.RetryBudgetConfig;
 import dev.lb.balancer.config.TimeoutConfig;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.server.ClientReadTimeout;
@@ -40,11 +41,12 @@ public final class ProxyHandler implements HttpHandler {
     private final BackendPool pool;
     private final SelectionStrategy strategy;
     private final BackendClient client;
-    private final int retries;
+    private final RetryPolicy retryPolicy;
     private final ClientReadTimeout bodyTimeout;
     private final BooleanSupplier closeConnections;
     private final RequestValidator validator = new RequestValidator(RequestValidator.Limits.DEFAULT);
     private ExchangeObserver observer = ExchangeObserver.NONE;
+    private RetryBudget retryBudget = new RetryBudget(RetryBudgetConfig.DEFAULT);
 
     /**
      * @param client           carries requests to backends; its timeouts, changed by a reload, are the ones
@@ -58,7 +60,7 @@ public final class ProxyHandler implements HttpHandler {
         this.pool = pool;
         this.strategy = strategy;
         this.client = client;
-        this.retries = retries;
+        this.retryPolicy = new RetryPolicy(retries);
         this.bodyTimeout = bodyTimeout;
         this.closeConnections = closeConnections;
     }
@@ -66,6 +68,11 @@ public final class ProxyHandler implements HttpHandler {
     /** Sets who hears how exchanges went; call before the server starts. */
     public void observe(ExchangeObserver observer) {
         this.observer = observer;
+    }
+
+    /** Sets the budget retries draw on, one the balancer reconfigures on reload; call before the server starts. */
+    public void retryBudget(RetryBudget budget) {
+        this.retryBudget = budget;
     }
 
     @Override
@@ -92,6 +99,7 @@ public final class ProxyHandler implements HttpHandler {
     private void forward(HttpExchange exchange) throws ProxyException, IOException {
         StreamingRequestBody body = RequestTranslation.body(exchange, bodyTimeout);
         BackendRequest request = RequestTranslation.toBackendRequest(exchange, body);
+        retryBudget.requestStarted();
         List<Backend> tried = new ArrayList<>(2);
         boolean freshRetryUsed = false;
         Backend next = choose(tried);
@@ -108,19 +116,21 @@ public final class ProxyHandler implements HttpHandler {
                     if (e instanceof ClientReadException clientFailed) {
                         throw clientFailure(clientFailed);
                     }
-                    if (!freshRetryUsed && staleConnection(attempt, body, e)) {
+                    RetryPolicy.Decision decision = retryPolicy.recover(failure(request, attempt, e, freshRetryUsed, tried));
+                    if (decision == RetryPolicy.Decision.FRESH_CONNECTION && affordable(backend, decision)) {
                         // Same backend, new connection: the backend did nothing wrong.
                         LOG.log(System.Logger.Level.DEBUG, "retrying on a fresh connection to {0}: {1}", backend, e);
                         freshRetryUsed = true;
                         continue;
                     }
-                    if (unreached(attempt, body) && tried.size() < retries) {
-                        String reason = Failures.describe(e, client.timeouts().connect());
+                    if (decision == RetryPolicy.Decision.OTHER_BACKEND && affordable(backend, decision)) {
+                        String reason = reason(attempt, e);
                         backend.recordFailure(reason);
-                        pool.reportUnreachable(backend, reason);
+                        if (unreached(attempt, body)) {
+                            pool.reportUnreachable(backend, reason);
+                        }
                         tried.add(backend);
-                        observer.retried(backend);
-                        next = choose(tried);
+                        next = another(tried, attempt, body, reason);
                         freshRetryUsed = false;
                         continue;
                     }
@@ -133,6 +143,42 @@ public final class ProxyHandler implements HttpHandler {
                 observer.attemptEnded(backend, exchange.getResponseCode(), attemptStarted);
             }
         }
+    }
+
+    /**
+     * The backend to try next. When none is left, a request that never left the balancer is answered
+     * "unreachable"; one a backend took and dropped, with that backend's failure.
+     */
+    private Backend another(List<Backend> tried, Attempt attempt, StreamingRequestBody body, String reason)
+            throws ProxyException {
+        try {
+            return choose(tried);
+        } catch (ProxyException noneLeft) {
+            if (unreached(attempt, body)) {
+                throw noneLeft;
+            }
+            throw new ProxyException(502, "backend failed: " + reason);
+        }
+    }
+
+    /** What the retry policy needs to know about a failed attempt. */
+    private static RetryPolicy.Failure failure(BackendRequest request, Attempt attempt, IOException e,
+                                               boolean freshRetryUsed, List<Backend> tried) {
+        StreamingRequestBody body = request.body();
+        return new RetryPolicy.Failure(request.method(), attempt.requestSent(), attempt.reusedConnection(),
+                attempt.responseStarted(), body == null || body.resendable(), isTimeout(e), freshRetryUsed,
+                tried.size());
+    }
+
+    /** Whether the retry budget still allows one; counted either way. */
+    private boolean affordable(Backend backend, RetryPolicy.Decision decision) {
+        if (retryBudget.tryRetry()) {
+            observer.retried(backend, decision);
+            return true;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "retry budget exhausted: not retrying a request that failed on {0}", backend);
+        observer.retryRefused(backend);
+        return false;
     }
 
     private Backend choose(List<Backend> tried) throws ProxyException {
@@ -155,19 +201,10 @@ public final class ProxyHandler implements HttpHandler {
         return !attempt.requestSent() && (body == null || !body.started());
     }
 
-    /**
-     * A pooled connection failed before any response byte and before any body byte was consumed: most
-     * likely the backend had closed it while idle. Timeouts are the backend being slow, not stale.
-     */
-    private static boolean staleConnection(Attempt attempt, StreamingRequestBody body, IOException e) {
-        return attempt.reusedConnection() && !attempt.responseStarted()
-                && (body == null || !body.started()) && !isTimeout(e);
-    }
-
     private ProxyException failed(Backend backend, Attempt attempt, StreamingRequestBody body, IOException e) {
         boolean timeout = isTimeout(e);
         TimeoutConfig timeouts = client.timeouts();
-        String reason = Failures.describe(e, timeout && attempt.requestSent() ? timeouts.read() : timeouts.connect());
+        String reason = reason(attempt, e);
         backend.recordFailure(reason);
         if (unreached(attempt, body)) {
             pool.reportUnreachable(backend, reason);
@@ -177,6 +214,12 @@ public final class ProxyHandler implements HttpHandler {
             return new ProxyException(504, "backend did not answer within " + timeouts.read().toMillis() + " ms");
         }
         return new ProxyException(502, "backend failed: " + reason);
+    }
+
+    /** The failure in an operator's words; a timeout names the limit that was hit. */
+    private String reason(Attempt attempt, IOException e) {
+        TimeoutConfig timeouts = client.timeouts();
+        return Failures.describe(e, isTimeout(e) && attempt.requestSent() ? timeouts.read() : timeouts.connect());
     }
 
     /**
