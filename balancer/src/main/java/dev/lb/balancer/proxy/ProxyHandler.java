@@ -116,14 +116,15 @@ public final class ProxyHandler implements HttpHandler {
                     if (e instanceof ClientReadException clientFailed) {
                         throw clientFailure(clientFailed);
                     }
-                    RetryPolicy.Decision decision = retryPolicy.recover(failure(request, attempt, e, freshRetryUsed, tried));
-                    if (decision == RetryPolicy.Decision.FRESH_CONNECTION && affordable(backend, decision)) {
+                    RetryPolicy.Failure failure = failure(request, attempt, e, freshRetryUsed, tried);
+                    RetryPolicy.Decision decision = retryPolicy.recover(failure);
+                    if (decision == RetryPolicy.Decision.FRESH_CONNECTION && affordable(backend, decision, failure)) {
                         // Same backend, new connection: the backend did nothing wrong.
                         LOG.log(System.Logger.Level.DEBUG, "retrying on a fresh connection to {0}: {1}", backend, e);
                         freshRetryUsed = true;
                         continue;
                     }
-                    if (decision == RetryPolicy.Decision.OTHER_BACKEND && affordable(backend, decision)) {
+                    if (decision == RetryPolicy.Decision.OTHER_BACKEND && affordable(backend, decision, failure)) {
                         String reason = reason(attempt, e);
                         backend.recordFailure(reason);
                         if (unreached(attempt, body)) {
@@ -170,9 +171,9 @@ public final class ProxyHandler implements HttpHandler {
                 tried.size());
     }
 
-    /** Whether the retry budget still allows one; counted either way. */
-    private boolean affordable(Backend backend, RetryPolicy.Decision decision) {
-        if (retryBudget.tryRetry()) {
+    /** Whether the retry budget still allows this retry, if it draws on it; counted either way. */
+    private boolean affordable(Backend backend, RetryPolicy.Decision decision, RetryPolicy.Failure failure) {
+        if (!RetryPolicy.drawsOnBudget(failure) || retryBudget.tryRetry()) {
             observer.retried(backend, decision);
             return true;
         }

@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * Caps retries (to another backend, and replays on a fresh connection) as a share of recent requests:
+ * Caps retries of requests that reached a backend (to another backend, and replays on a fresh
+ * connection; see {@link RetryPolicy#drawsOnBudget}) as a share of recent requests:
  * a retry is allowed while the retries of the last {@value #WINDOW_SECONDS} s stay below
  * {@code max(minPerSecond * window, percent% of the requests in the window)}. When every backend
  * fails, clients then get the failure at once instead of the pool getting each request several times.

@@ -88,4 +88,15 @@ public final class RetryPolicy {
         }
         return Decision.OTHER_BACKEND;
     }
+
+    /**
+     * Whether a retry of this failure draws on the {@link RetryBudget}. Only a request that reached a
+     * backend does: the budget is there so a failing pool is not sent its work several times over. A
+     * request refused at connect cost no backend any work, and moving it elsewhere is choosing again;
+     * the refusing backend leaves rotation at once, so these are few but for a backend flapping up and
+     * down, whose clients should not get 502s while others can answer.
+     */
+    static boolean drawsOnBudget(Failure failure) {
+        return failure.requestSent();
+    }
 }

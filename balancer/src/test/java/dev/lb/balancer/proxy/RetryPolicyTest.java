@@ -5,6 +5,8 @@ import dev.lb.balancer.proxy.RetryPolicy.Failure;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which failed attempts are tried again, and where: the rule alone, without sockets. */
 class RetryPolicyTest {
@@ -73,6 +75,14 @@ class RetryPolicyTest {
         Failure bigPutOnPooled = new Failure("PUT", true, true, false, false, false, false, 0);
 
         assertEquals(Decision.GIVE_UP, policy.recover(bigPutOnPooled));
+    }
+
+    @Test
+    void onlyRequestsThatReachedABackendDrawOnTheBudget() {
+        assertFalse(RetryPolicy.drawsOnBudget(new Failure("POST", false, false, false, true, false, false, 0)),
+                "refused at connect: moving it elsewhere is choosing again");
+        assertTrue(RetryPolicy.drawsOnBudget(dropped("GET")));
+        assertTrue(RetryPolicy.drawsOnBudget(new Failure("POST", true, true, false, true, false, false, 0)));
     }
 
     @Test

@@ -55,4 +55,20 @@ class RetryTest {
             }
         }
     }
+
+    @Test
+    void aRequestRefusedAtConnectMovesOnEvenWithNoBudgetLeft() throws Exception {
+        try (ScriptedBackend refusing = new ScriptedBackend(ScriptedBackend.ok("never"));
+             ScriptedBackend healthy = new ScriptedBackend(ScriptedBackend.ok("fine"))) {
+            try (Balancer balancer = Balancers.start(List.of(refusing.url(), healthy.url()),
+                    "\"algorithm\": \"round-robin\", \"retryBudget\": {\"percent\": 0, \"minPerSecond\": 0}")) {
+                refusing.close();
+                for (int i = 0; i < 3; i++) {
+                    RawResponse response = IdleClosedBackendTest.send(balancer, "POST", BODY);
+                    assertEquals(200, response.status());
+                    assertEquals("fine", response.bodyText());
+                }
+            }
+        }
+    }
 }
