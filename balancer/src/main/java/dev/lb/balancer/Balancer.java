@@ -147,6 +147,7 @@ public final class Balancer implements AutoCloseable {
         parts.push("client read timeout", bodyTimeout::close);
         ProxyHandler proxy = new ProxyHandler(pool, queue, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
+        proxy.retryBudget(control.retryBudget());
         if (config.metrics().enabled()) {
             startMetrics(proxy);
         }

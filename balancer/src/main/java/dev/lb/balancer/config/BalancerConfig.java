@@ -21,6 +21,7 @@ import java.util.List;
  *                      backend removed by a reload may take to drain before it is dropped anyway
  * @param metrics       the Prometheus metrics endpoint
  * @param queue         where requests wait while every backend is at its {@code maxConnections}
+ * @param retryBudget   how many retries recent traffic allows
  */
 public record BalancerConfig(
         String host,
@@ -36,19 +37,20 @@ public record BalancerConfig(
         ExecutorKind executor,
         java.time.Duration drainTimeout,
         MetricsConfig metrics,
-        QueueConfig queue) {
+        QueueConfig queue,
+        RetryBudgetConfig retryBudget) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
     }
 
-    /** A config with the default request queue. */
+    /** A config with the default request queue and retry budget. */
     public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
                           TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
                           int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
                           MetricsConfig metrics) {
         this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
-                executor, drainTimeout, metrics, QueueConfig.DEFAULT);
+                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT);
     }
 
     /** A config without a metrics endpoint. */

@@ -86,7 +86,7 @@ public final class ConfigLoader {
             Fields.checkKnown(source, top, "", Set.of(
                     "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
                     "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
-                    "metricsPort", "metricsHost", "queue"));
+                    "metricsPort", "metricsHost", "queue", "retryBudget"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -111,8 +111,19 @@ public final class ConfigLoader {
             Duration drainTimeout = Duration.ofMillis(integer(top, "drainTimeoutMs", 30_000, 0, 3_600_000));
             MetricsConfig metrics = metrics(top, port, adminPort);
             QueueConfig queue = queue(top);
+            RetryBudgetConfig retryBudget = retryBudget(top);
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
-                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue);
+                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget);
+        }
+
+        private RetryBudgetConfig retryBudget(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("retryBudget");
+            ObjectNode b = node == null || node.isNull() ? MAPPER.createObjectNode() : object(node, "retryBudget");
+            Fields.checkKnown(source, b, "retryBudget", Set.of("percent", "minPerSecond"));
+            int percent = integer(b, "retryBudget", "percent", RetryBudgetConfig.DEFAULT.percent(), 0, 100);
+            int minPerSecond = integer(b, "retryBudget", "minPerSecond", RetryBudgetConfig.DEFAULT.minPerSecond(),
+                    0, 100_000);
+            return new RetryBudgetConfig(percent, minPerSecond);
         }
 
         /** Metrics are served only when the file gives a {@code metricsPort}. */

@@ -10,6 +10,7 @@ import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.select.RequestQueue;
+import dev.lb.balancer.proxy.RetryBudget;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -29,18 +30,20 @@ final class Reloader {
     private final BackendClient backendClient;
     private final RequestQueue queue;
     private final Membership membership;
+    private final RetryBudget retryBudget;
 
     /** What a reload did, and the config now in effect. */
     record Applied(List<String> changes, List<String> needsRestart, BalancerConfig config) {
     }
 
     Reloader(BackendPool pool, HealthChecker healthChecker, BackendClient backendClient, RequestQueue queue,
-             Membership membership) {
+             Membership membership, RetryBudget retryBudget) {
         this.pool = pool;
         this.healthChecker = healthChecker;
         this.backendClient = backendClient;
         this.queue = queue;
         this.membership = membership;
+        this.retryBudget = retryBudget;
     }
 
     Applied apply(BalancerConfig current, BalancerConfig next, String actor) {
@@ -75,6 +78,11 @@ final class Reloader {
             backendClient.timeouts(next.timeouts());
             changes.add("timeouts connect " + next.timeouts().connect().toMillis() + " ms, read "
                     + next.timeouts().read().toMillis() + " ms");
+        }
+        if (!next.retryBudget().equals(current.retryBudget())) {
+            retryBudget.config(next.retryBudget());
+            changes.add("retryBudget " + next.retryBudget().percent() + "% of requests, at least "
+                    + next.retryBudget().minPerSecond() + " per second");
         }
         if (!next.drainTimeout().equals(current.drainTimeout())) {
             changes.add("drainTimeoutMs " + current.drainTimeout().toMillis() + " -> " + next.drainTimeout().toMillis());

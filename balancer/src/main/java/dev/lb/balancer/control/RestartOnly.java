@@ -32,7 +32,8 @@ final class RestartOnly {
     static BalancerConfig keep(BalancerConfig running, BalancerConfig file) {
         return new BalancerConfig(running.host(), running.port(), file.servers(), file.healthCheck(), file.timeouts(),
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
-                running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue());
+                running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
+                file.retryBudget());
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {

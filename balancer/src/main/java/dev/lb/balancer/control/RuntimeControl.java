@@ -13,6 +13,7 @@ import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.select.RequestQueue;
+import dev.lb.balancer.proxy.RetryBudget;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -41,6 +42,7 @@ public final class RuntimeControl implements AutoCloseable {
     private final HealthChecker healthChecker;
     private final Membership membership;
     private final Reloader reloader;
+    private final RetryBudget retryBudget;
     private final Path configPath;
     private final Clock clock;
     private volatile BalancerConfig config;
@@ -57,7 +59,13 @@ public final class RuntimeControl implements AutoCloseable {
         this.configPath = configPath;
         this.clock = clock;
         this.membership = new Membership(pool, healthChecker, () -> this.config.drainTimeout());
-        this.reloader = new Reloader(pool, healthChecker, backendClient, queue, membership);
+        this.retryBudget = new RetryBudget(config.retryBudget());
+        this.reloader = new Reloader(pool, healthChecker, backendClient, queue, membership, retryBudget);
+    }
+
+    /** The retry budget the proxy draws on; a reload applies the file's {@code retryBudget} to it. */
+    public RetryBudget retryBudget() {
+        return retryBudget;
     }
 
     /** The config in effect: the file as last loaded, with settings that need a restart as started. */

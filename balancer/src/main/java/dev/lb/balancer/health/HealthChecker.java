@@ -30,6 +30,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Owns the {@code health-checker-N} threads and its own HTTP client, kept apart from the proxy's so
  * checks never wait behind request traffic.
+ *
+ * <p>Each check opens a connection of its own and closes it after the answer, as HAProxy's checks do.
+ * A connection kept between checks would, with a check interval longer than the backend's keep-alive
+ * timeout (Node's default is 5 s, the default interval 10 s), be one the backend has closed: the check
+ * would fail on it and the backend go DOWN while it serves requests fine.
  */
 public final class HealthChecker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HealthChecker.class.getName());
@@ -47,7 +52,7 @@ public final class HealthChecker implements AutoCloseable {
         this.clock = clock;
         this.scheduler = Executors.newScheduledThreadPool(2, new NamedThreadFactory("health-checker", true));
         this.client = new OkHttpClient.Builder()
-                .connectionPool(new ConnectionPool(4, 30, TimeUnit.SECONDS))
+                .connectionPool(new ConnectionPool(0, 1, TimeUnit.MILLISECONDS))
                 .retryOnConnectionFailure(false)
                 .followRedirects(false)
                 .build();
@@ -110,6 +115,7 @@ public final class HealthChecker implements AutoCloseable {
         Request request = new Request.Builder()
                 .url(backend.url() + current.path())
                 .header("User-Agent", "lb-health-check")
+                .header("Connection", "close")
                 .build();
         Instant started = clock.instant();
         try (Response response = timed.newCall(request).execute()) {

@@ -10,6 +10,7 @@ import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.proxy.ExchangeObserver;
 import dev.lb.balancer.select.RequestQueue;
+import dev.lb.balancer.proxy.RetryPolicy;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -38,6 +39,7 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     private final Counter backendRequests;
     private final HistogramFamily backendDuration;
     private final Counter retries;
+    private final Counter retriesRefused;
     private final Counter reloads;
     private final CounterDataPoint[] requestsByClass = new CounterDataPoint[CODE_CLASSES.length];
     private final StripedHistogram requestDuration;
@@ -68,8 +70,13 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
                 "Time from sending an attempt to a backend to the end of its answer", LATENCY_BUCKETS, "backend");
         registry.register(backendDuration);
         retries = Counter.builder().name("lb_retries")
-                .help("Requests retried on another backend because this one could not be reached")
-                .labelNames("backend").withoutExemplars().register(registry);
+                .help("Requests sent again after failing on this backend, by where: fresh_connection (the same "
+                        + "backend, on a new connection) or other_backend")
+                .labelNames("backend", "reason").withoutExemplars().register(registry);
+        retriesRefused = Counter.builder().name("lb_retry_budget_exhausted")
+                .help("Failed requests that could have been retried but were answered with their failure: "
+                        + "the retry budget was spent")
+                .withoutExemplars().register(registry);
         reloads = Counter.builder().name("lb_config_reloads")
                 .help("Config reloads, by result (applied or rejected)")
                 .labelNames("result").withoutExemplars().register(registry);
@@ -174,11 +181,16 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     }
 
     @Override
-    public void retried(Backend from) {
+    public void retried(Backend from, RetryPolicy.Decision how) {
         BackendSeries s = seriesOf(from);
         if (s != null) {
-            s.retries.inc();
+            s.retries[how.ordinal()].inc();
         }
+    }
+
+    @Override
+    public void retryRefused(Backend from) {
+        retriesRefused.inc();
     }
 
     @Override
@@ -205,7 +217,9 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
             backendRequests.remove(name, codeClass);
         }
         backendDuration.remove(name);
-        retries.remove(name);
+        for (RetryPolicy.Decision how : RetryPolicy.Decision.values()) {
+            retries.remove(name, how.label());
+        }
     }
 
     /**
@@ -225,7 +239,13 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         for (int i = 0; i < CODE_CLASSES.length; i++) {
             byClass[i] = backendRequests.labelValues(backend.name(), CODE_CLASSES[i]);
         }
-        return new BackendSeries(byClass, backendDuration.series(backend.name()), retries.labelValues(backend.name()));
+        // Indexed by decision; GIVE_UP is never counted, so its series is never created.
+        CounterDataPoint[] retried = new CounterDataPoint[RetryPolicy.Decision.values().length];
+        retried[RetryPolicy.Decision.FRESH_CONNECTION.ordinal()] =
+                retries.labelValues(backend.name(), RetryPolicy.Decision.FRESH_CONNECTION.label());
+        retried[RetryPolicy.Decision.OTHER_BACKEND.ordinal()] =
+                retries.labelValues(backend.name(), RetryPolicy.Decision.OTHER_BACKEND.label());
+        return new BackendSeries(byClass, backendDuration.series(backend.name()), retried);
     }
 
     static int codeClass(int status) {
@@ -238,6 +258,6 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     }
 
     /** One backend's data points, looked up once and kept, so a request does no label lookup. */
-    private record BackendSeries(CounterDataPoint[] requests, StripedHistogram duration, CounterDataPoint retries) {
+    private record BackendSeries(CounterDataPoint[] requests, StripedHistogram duration, CounterDataPoint[] retries) {
     }
 }

@@ -8,10 +8,11 @@ import java.net.InetSocketAddress;
 import java.net.Proxy;
 
 /**
- * Observes one attempt to send a request to a backend, to tell which failures are safe to retry. A
- * failure before the request headers were written (connect refused, connect timeout) may go to another
- * backend, whatever the method. A failure on a pooled connection before any response byte arrived is
- * most likely a connection the backend closed while idle, and may be repeated on a fresh connection.
+ * Observes one attempt to send a request to a backend, to tell {@link RetryPolicy} which failures are
+ * safe to retry. A failure before the request headers were written (connect refused, connect timeout)
+ * may go to another backend, whatever the method. A failure on a pooled connection before any response
+ * byte arrived is most likely a connection the backend closed while idle, and may be repeated on a
+ * fresh connection.
  * OkHttp reports these steps as listener events; the plain-HTTP client calls the same marks directly.
  */
 final class Attempt extends EventListener {

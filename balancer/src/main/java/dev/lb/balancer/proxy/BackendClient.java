@@ -12,9 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * connections ({@link BackendConnections}, {@link BackendExchange}); https backends go through OkHttp
  * ({@link OkHttpBackend}). Idle connections are dropped after {@code timeouts.backendIdle()} (4 s by
  * default), below the idle timeouts backends commonly use (Node and Apache 5 s, nginx 75 s, Tomcat/Jetty
- * 20-60 s), so a pooled connection is rarely one the backend has already closed; when it is anyway, the
- * proxy repeats a request whose body has not started on a fresh connection. Sockets stay in blocking
- * mode, their timeouts kept by a watchdog: see {@link BlockingSocketFactory}.
+ * 20-60 s); a connection idle a while is also checked for the backend's close before reuse
+ * ({@link BackendConnections}), and a request that fails on one anyway is repeated on a fresh
+ * connection when {@link RetryPolicy} says so. Sockets stay in blocking mode, their timeouts kept by a
+ * watchdog: see {@link BlockingSocketFactory}.
  */
 public final class BackendClient implements AutoCloseable {
     private final BlockingSocketFactory sockets = new BlockingSocketFactory();

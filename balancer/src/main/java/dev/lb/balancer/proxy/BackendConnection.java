@@ -2,6 +2,7 @@ package dev.lb.balancer.proxy;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 
 /**
  * One open HTTP/1.1 connection to a backend with its buffers, which stay with it between requests so a
@@ -10,6 +11,8 @@ import java.net.Socket;
  */
 final class BackendConnection {
     static final int BUFFER_SIZE = 8 * 1024;
+    /** Short enough that the JDK enforces it ({@link BlockingSocketFactory#JDK_ENFORCED_BELOW_MS}), exactly. */
+    static final int PROBE_TIMEOUT_MS = 1;
 
     private final Endpoint endpoint;
     private final Socket socket;
@@ -52,6 +55,31 @@ final class BackendConnection {
 
     long idleSince() {
         return idleSince;
+    }
+
+    /**
+     * Whether the backend has left this idle connection alone: neither closed it (a read finds the end
+     * of the stream) nor sent anything unasked (a read finds bytes, which would be taken for the next
+     * answer). A read that times out after {@value #PROBE_TIMEOUT_MS} ms is the healthy outcome.
+     *
+     * <p>The cost, and why it is only paid by long-idle connections (see {@link BackendConnections}):
+     * a JDK socket offers no read that returns at once when nothing is there, so this is a read with a
+     * 1 ms timeout, as OkHttp probes a pooled connection. That takes about 1.2 ms on a healthy
+     * connection (measured on loopback), and the timeout turns the socket non-blocking for good, so
+     * its later reads cost a poll more (see {@link BlockingSocketFactory}). The next exchange gets its
+     * own read timeout back through {@link #readTimeout(int)}.
+     */
+    boolean stillUsable() {
+        try {
+            socket.setSoTimeout(PROBE_TIMEOUT_MS);
+            readTimeoutMs = PROBE_TIMEOUT_MS;
+            in.read(new byte[1], 0, 1);
+            return false; // the end of the stream, or a byte nobody asked for
+        } catch (SocketTimeoutException quiet) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     boolean isClosed() {

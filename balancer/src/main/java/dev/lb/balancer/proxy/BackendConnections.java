@@ -21,9 +21,22 @@ import java.util.function.LongSupplier;
  * busy stay warm and the rest age out). A connection idle longer than the idle timeout is closed, on the
  * next take or return, or by a sweep once a second when traffic stopped. At most
  * {@value #MAX_IDLE} idle connections in all. New connections come from the {@link BlockingSocketFactory}.
+ *
+ * <p>A connection idle longer than {@link #PROBE_AFTER_IDLE_NANOS} is checked before it is handed out
+ * ({@link BackendConnection#stillUsable()}): one the backend closed, or sent stray bytes on, is dropped
+ * instead of failing the request sent on it. Shorter idle connections are handed out unchecked.
  */
 final class BackendConnections implements AutoCloseable {
     static final int MAX_IDLE = 256;
+    /**
+     * Idle time after which a connection is probed before reuse: 50 ms, a tenth of the shortest
+     * keep-alive timeouts backends use (0.5 s; Node's default is 5 s), so a backend that closes an idle
+     * connection has always done so well past this. Under load connections come back within a few
+     * milliseconds and are never probed, so the probe's cost (about 1 ms, and a non-blocking socket from
+     * then on) lands only on connections that were idle anyway. A backend closing at the very moment a
+     * request goes out is left to the proxy's replay on a fresh connection.
+     */
+    static final long PROBE_AFTER_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final BlockingSocketFactory sockets;
     private final LongSupplier idleTimeoutNanos;
@@ -39,7 +52,7 @@ final class BackendConnections implements AutoCloseable {
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** The most recently returned idle connection that has not expired, or null. */
+    /** The most recently returned idle connection that has not expired nor been closed by the backend, or null. */
     BackendConnection takeIdle(Endpoint endpoint) {
         Deque<BackendConnection> deque = idle.get(endpoint);
         if (deque == null) {
@@ -50,7 +63,8 @@ final class BackendConnections implements AutoCloseable {
         BackendConnection connection;
         while ((connection = deque.pollFirst()) != null) {
             idleCount.decrementAndGet();
-            if (now - connection.idleSince() < timeout) {
+            long idleFor = now - connection.idleSince();
+            if (idleFor < timeout && (idleFor < PROBE_AFTER_IDLE_NANOS || connection.stillUsable())) {
                 return connection;
             }
             connection.close();

@@ -29,7 +29,14 @@ public interface ExchangeObserver {
     default void exchangeEnded(int status, long startNanos) {
     }
 
-    /** The request goes to another backend because {@code from} could not be reached. */
-    default void retried(Backend from) {
+    /**
+     * The request failed on {@code from} and is sent again, as {@code how} says: to {@code from} on a
+     * fresh connection, or to another backend.
+     */
+    default void retried(Backend from, RetryPolicy.Decision how) {
+    }
+
+    /** The request failed on {@code from} and could have been retried, but the retry budget was spent. */
+    default void retryRefused(Backend from) {
     }
 }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.config.RetryBudgetConfig;
 import dev.lb.balancer.config.TimeoutConfig;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.server.ClientReadTimeout;
@@ -40,11 +41,12 @@ public final class ProxyHandler implements HttpHandler {
     private final BackendPool pool;
     private final RequestQueue queue;
     private final BackendClient client;
-    private final int retries;
+    private final RetryPolicy retryPolicy;
     private final ClientReadTimeout bodyTimeout;
     private final BooleanSupplier closeConnections;
     private final RequestValidator validator = new RequestValidator(RequestValidator.Limits.DEFAULT);
     private ExchangeObserver observer = ExchangeObserver.NONE;
+    private RetryBudget retryBudget = new RetryBudget(RetryBudgetConfig.DEFAULT);
 
     /**
      * @param queue            chooses the backend for each request and holds requests back while every
@@ -60,7 +62,7 @@ public final class ProxyHandler implements HttpHandler {
         this.pool = pool;
         this.queue = queue;
         this.client = client;
-        this.retries = retries;
+        this.retryPolicy = new RetryPolicy(retries);
         this.bodyTimeout = bodyTimeout;
         this.closeConnections = closeConnections;
     }
@@ -68,6 +70,11 @@ public final class ProxyHandler implements HttpHandler {
     /** Sets who hears how exchanges went; call before the server starts. */
     public void observe(ExchangeObserver observer) {
         this.observer = observer;
+    }
+
+    /** Sets the budget retries draw on, one the balancer reconfigures on reload; call before the server starts. */
+    public void retryBudget(RetryBudget budget) {
+        this.retryBudget = budget;
     }
 
     @Override
@@ -97,6 +104,7 @@ public final class ProxyHandler implements HttpHandler {
     private void forward(HttpExchange exchange) throws ProxyException, IOException {
         StreamingRequestBody body = RequestTranslation.body(exchange, bodyTimeout);
         BackendRequest request = RequestTranslation.toBackendRequest(exchange, body);
+        retryBudget.requestStarted();
         List<Backend> tried = new ArrayList<>(2);
         boolean freshRetryUsed = false;
         Backend next = choose(tried);
@@ -113,7 +121,9 @@ public final class ProxyHandler implements HttpHandler {
                     if (e instanceof ClientReadException clientFailed) {
                         throw clientFailure(clientFailed);
                     }
-                    if (!freshRetryUsed && staleConnection(attempt, body, e)) {
+                    RetryPolicy.Failure failure = failure(request, attempt, e, freshRetryUsed, tried);
+                    RetryPolicy.Decision decision = retryPolicy.recover(failure);
+                    if (decision == RetryPolicy.Decision.FRESH_CONNECTION && affordable(backend, decision, failure)) {
                         // Same backend, new connection: the backend did nothing wrong.
                         LOG.log(System.Logger.Level.DEBUG, "retrying on a fresh connection to {0}: {1}", backend, e);
                         freshRetryUsed = true;
@@ -121,13 +131,14 @@ public final class ProxyHandler implements HttpHandler {
                         backend.acquire();
                         continue;
                     }
-                    if (unreached(attempt, body) && tried.size() < retries) {
-                        String reason = Failures.describe(e, client.timeouts().connect());
+                    if (decision == RetryPolicy.Decision.OTHER_BACKEND && affordable(backend, decision, failure)) {
+                        String reason = reason(attempt, e);
                         backend.recordFailure(reason);
-                        pool.reportUnreachable(backend, reason);
+                        if (unreached(attempt, body)) {
+                            pool.reportUnreachable(backend, reason);
+                        }
                         tried.add(backend);
-                        observer.retried(backend);
-                        next = choose(tried);
+                        next = another(tried, attempt, body, reason);
                         freshRetryUsed = false;
                         continue;
                     }
@@ -140,6 +151,42 @@ public final class ProxyHandler implements HttpHandler {
                 observer.attemptEnded(backend, exchange.getResponseCode(), attemptStarted);
             }
         }
+    }
+
+    /**
+     * The backend to try next. When none is left, a request that never left the balancer is answered
+     * "unreachable"; one a backend took and dropped, with that backend's failure.
+     */
+    private Backend another(List<Backend> tried, Attempt attempt, StreamingRequestBody body, String reason)
+            throws ProxyException {
+        try {
+            return choose(tried);
+        } catch (ProxyException noneLeft) {
+            if (unreached(attempt, body)) {
+                throw noneLeft;
+            }
+            throw new ProxyException(502, "backend failed: " + reason);
+        }
+    }
+
+    /** What the retry policy needs to know about a failed attempt. */
+    private static RetryPolicy.Failure failure(BackendRequest request, Attempt attempt, IOException e,
+                                               boolean freshRetryUsed, List<Backend> tried) {
+        StreamingRequestBody body = request.body();
+        return new RetryPolicy.Failure(request.method(), attempt.requestSent(), attempt.reusedConnection(),
+                attempt.responseStarted(), body == null || body.resendable(), isTimeout(e), freshRetryUsed,
+                tried.size());
+    }
+
+    /** Whether the retry budget still allows this retry, if it draws on it; counted either way. */
+    private boolean affordable(Backend backend, RetryPolicy.Decision decision, RetryPolicy.Failure failure) {
+        if (!RetryPolicy.drawsOnBudget(failure) || retryBudget.tryRetry()) {
+            observer.retried(backend, decision);
+            return true;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "retry budget exhausted: not retrying a request that failed on {0}", backend);
+        observer.retryRefused(backend);
+        return false;
     }
 
     /**
@@ -167,19 +214,10 @@ public final class ProxyHandler implements HttpHandler {
         return !attempt.requestSent() && (body == null || !body.started());
     }
 
-    /**
-     * A pooled connection failed before any response byte and before any body byte was consumed: most
-     * likely the backend had closed it while idle. Timeouts are the backend being slow, not stale.
-     */
-    private static boolean staleConnection(Attempt attempt, StreamingRequestBody body, IOException e) {
-        return attempt.reusedConnection() && !attempt.responseStarted()
-                && (body == null || !body.started()) && !isTimeout(e);
-    }
-
     private ProxyException failed(Backend backend, Attempt attempt, StreamingRequestBody body, IOException e) {
         boolean timeout = isTimeout(e);
         TimeoutConfig timeouts = client.timeouts();
-        String reason = Failures.describe(e, timeout && attempt.requestSent() ? timeouts.read() : timeouts.connect());
+        String reason = reason(attempt, e);
         backend.recordFailure(reason);
         if (unreached(attempt, body)) {
             pool.reportUnreachable(backend, reason);
@@ -189,6 +227,12 @@ public final class ProxyHandler implements HttpHandler {
             return new ProxyException(504, "backend did not answer within " + timeouts.read().toMillis() + " ms");
         }
         return new ProxyException(502, "backend failed: " + reason);
+    }
+
+    /** The failure in an operator's words; a timeout names the limit that was hit. */
+    private String reason(Attempt attempt, IOException e) {
+        TimeoutConfig timeouts = client.timeouts();
+        return Failures.describe(e, isTimeout(e) && attempt.requestSent() ? timeouts.read() : timeouts.connect());
     }
 
     /**

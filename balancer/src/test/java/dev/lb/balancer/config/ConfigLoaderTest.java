@@ -77,6 +77,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theRetryBudgetHasDefaultsAndCanBeSet() throws Exception {
+        assertEquals(new RetryBudgetConfig(20, 3), ConfigLoader.parse(SEED, "c.json").retryBudget());
+
+        RetryBudgetConfig set = ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}],
+                 "retryBudget": {"percent": 5, "minPerSecond": 0}}""", "c.json").retryBudget();
+        assertEquals(new RetryBudgetConfig(5, 0), set);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"percent\": 101}      | c.json: retryBudget.percent 101 is out of range; use 0 to 100",
+            "{\"percent\": 2.5}      | c.json: retryBudget.percent must be a whole number between 0 and 100, not 2.5",
+            "{\"minPerSecond\": -1}  | c.json: retryBudget.minPerSecond -1 is out of range; use 0 to 100000",
+            "{\"percentage\": 10}    | c.json: unknown field \"retryBudget.percentage\"; did you mean \"percent\"?",
+            "20                      | c.json: retryBudget must be a JSON object, not a number"})
+    void aWrongRetryBudgetIsRefusedWithItsPath(String budget, String message) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "{\"port\": 9000, \"servers\": [{\"url\": \"http://10.0.0.1:81\"}], \"retryBudget\": " + budget + "}",
+                "c.json"));
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
     void aRequestHeadTimeoutBelow100MsIsRefusedWithItsPath() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
                 {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "timeouts": {"requestHeadMs": 5}}""",

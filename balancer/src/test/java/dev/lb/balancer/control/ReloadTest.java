@@ -7,6 +7,7 @@ import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.config.RetryBudgetConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -138,6 +139,20 @@ class ReloadTest {
         assertTrue(live.control().reload().applied());
 
         assertEquals(504, live.get("/delay/800").statusCode(), "the new 200 ms read timeout cuts the request");
+    }
+
+    @Test
+    void reloadAppliesANewRetryBudget() throws Exception {
+        live = LiveBalancer.start(dir, 1, "");
+        assertEquals(new RetryBudgetConfig(20, 3), live.control().retryBudget().config());
+        live.writeConfig(List.of(live.server(0)), "\"retryBudget\": {\"percent\": 50, \"minPerSecond\": 1}");
+
+        ReloadOutcome outcome = live.control().reload();
+
+        assertTrue(outcome.applied(), outcome.summary());
+        assertEquals(new RetryBudgetConfig(50, 1), live.control().retryBudget().config(), "the budget requests draw on");
+        assertEquals(new RetryBudgetConfig(50, 1), live.control().config().retryBudget());
+        assertTrue(outcome.summary().contains("retryBudget 50% of requests, at least 1 per second"), outcome.summary());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.lb.balancer.metrics;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthPolicy;
+import dev.lb.balancer.proxy.RetryPolicy;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -26,7 +27,7 @@ class BalancerMetricsTest {
     void requestsAndAttemptsAreObservedInTheirHistograms() throws Exception {
         long started = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(3);
         metrics.attemptEnded(a, 502, started);
-        metrics.retried(a);
+        metrics.retried(a, RetryPolicy.Decision.OTHER_BACKEND);
         metrics.attemptEnded(b, 200, started);
         metrics.exchangeEnded(200, started);
 
@@ -39,7 +40,7 @@ class BalancerMetricsTest {
                 "the request took at least 3 ms");
         assertEquals(1, exposition.value(BACKEND_DURATION + "_count", "backend", a.name()));
         assertEquals(1, exposition.value(BACKEND_DURATION + "_bucket", "backend", b.name(), "le", "+Inf"));
-        assertEquals(1, exposition.value("lb_retries_total", "backend", a.name()));
+        assertEquals(1, exposition.value("lb_retries_total", "backend", a.name(), "reason", "other_backend"));
     }
 
     @Test
@@ -51,7 +52,7 @@ class BalancerMetricsTest {
 
         pool.remove(b, "test");
         metrics.attemptEnded(b, 200, started);
-        metrics.retried(b);
+        metrics.retried(b, RetryPolicy.Decision.OTHER_BACKEND);
 
         Exposition exposition = scrape();
         assertFalse(exposition.family(BACKEND_DURATION).samples().stream()

@@ -110,7 +110,7 @@ class MetricsEndpointTest {
         assertEquals(200, live.get("/").statusCode());
 
         Exposition metrics = scrapeOnce(m -> m.value("lb_requests_total", "code_class", "2xx") >= 2);
-        assertEquals(1, metrics.value("lb_retries_total", "backend", url(closed)));
+        assertEquals(1, metrics.value("lb_retries_total", "backend", url(closed), "reason", "other_backend"));
         assertEquals(1, metrics.value("lb_backend_requests_total", "backend", url(closed), "code_class", "none"));
         assertEquals(2, metrics.value("lb_requests_total", "code_class", "2xx"));
         assertEquals(0, metrics.value("lb_backend_up", "backend", url(closed)));

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ class BackendConnectionsTest {
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private ServerSocket server;
     private Endpoint endpoint;
+    /** The backend's end of the connection {@link #open()} opened last. */
+    private Socket accepted;
 
     private void listen(int backlog) throws IOException {
         server = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
@@ -96,9 +99,54 @@ class BackendConnectionsTest {
         assertEquals(5, all.stream().filter(BackendConnection::isClosed).count(), "the ones over the cap are closed");
     }
 
+    @Test
+    void aPooledConnectionTheBackendClosedWhileIdleIsNotHandedOut() throws IOException {
+        listen(50);
+        BackendConnection connection = open();
+        pool.release(connection);
+        accepted.close();
+        awaitIdleLongEnoughToBeChecked(connection);
+
+        assertNull(pool.takeIdle(endpoint));
+        assertTrue(connection.isClosed());
+    }
+
+    @Test
+    void aPooledConnectionTheBackendSentUnaskedBytesOnIsNotHandedOut() throws IOException {
+        listen(50);
+        BackendConnection connection = open();
+        pool.release(connection);
+        accepted.getOutputStream().write("HTTP/1.1 408 Request Timeout\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        accepted.getOutputStream().flush();
+        awaitIdleLongEnoughToBeChecked(connection);
+
+        assertNull(pool.takeIdle(endpoint));
+        assertTrue(connection.isClosed());
+    }
+
+    @Test
+    void aQuietPooledConnectionPassesTheCheckAndCarriesTheNextExchange() throws IOException {
+        listen(50);
+        BackendConnection connection = open();
+        pool.release(connection);
+        awaitIdleLongEnoughToBeChecked(connection);
+
+        BackendConnection taken = pool.takeIdle(endpoint);
+
+        assertSame(connection, taken);
+        taken.readTimeout(30_000);
+        accepted.getOutputStream().write("x\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals("x", taken.in().readLine(10), "nothing was lost to the check");
+    }
+
+    private static void awaitIdleLongEnoughToBeChecked(BackendConnection connection) {
+        Await.until("the connection idle past the check threshold", Duration.ofSeconds(20),
+                () -> System.nanoTime() - connection.idleSince() > 2 * BackendConnections.PROBE_AFTER_IDLE_NANOS);
+    }
+
     private BackendConnection open() throws IOException {
         BackendConnection connection = pool.open(endpoint, 5_000, 30_000);
-        Socket accepted = server.accept();
+        accepted = server.accept();
         toClose.add(accepted);
         return connection;
     }
