@@ -5,6 +5,7 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -14,7 +15,7 @@ import java.util.List;
  * had been written after it. A value written after the command wins.
  */
 final class GlobalOptions {
-    /** The options a command may take from before its name, in the order their help lists them. */
+    /** The options a command may take from before its name. */
     static final List<String> NAMES = List.of("--target", "--json", "--timeout");
 
     @Option(names = {"-t", "--target"}, paramLabel = "HOST:PORT", converter = Target.Converter.class,
@@ -27,7 +28,7 @@ final class GlobalOptions {
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Each command's --timeout (30s, 500ms, 2m). May also follow the command.")
-    java.time.Duration timeout;
+    Duration timeout;
 
     /**
      * Copies each option matched before the command onto the command, unless the command was given
