@@ -11,7 +11,9 @@ import picocli.CommandLine.Parameters;
 /** {@code lbctl add URL [--weight N] [--name NAME]}: a new backend, health-checked before it gets traffic. */
 @Command(name = "add", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = {"Add a backend. It is health-checked at once and gets traffic after a check passes.",
-                "Lasts until a reload or a restart: add it to the config file to keep it.", ControlCommand.EXIT_CODES})
+                "Lasts until a reload or a restart: add it to the config file to keep it.",
+                "Exit codes: 0 done, 1 the balancer refused (bad URL, URL or name already in the pool),"
+                        + " 2 usage error (a --weight outside 0-1000 included), 3 balancer unreachable."})
 final class AddCommand extends QuickControlCommand {
     @Parameters(paramLabel = "URL", description = "The backend's base URL, e.g. http://10.0.0.7:8080.")
     String url;

@@ -5,9 +5,19 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** One plaintext gRPC channel to a balancer's admin API, closed when the command ends. */
 final class AdminConnection implements AutoCloseable {
+    /**
+     * grpc-java (and the Netty inside it) logs failures such as a host name that does not resolve as a
+     * warning with a stack trace, through java.util.logging to stderr. Every such failure also ends the
+     * call with a status, which lbctl turns into its own one-line message, so those logs are switched
+     * off. Kept in a field: java.util.logging holds loggers weakly, and a collected one forgets its level.
+     */
+    private static final Logger GRPC_LOGS = silenced("io.grpc");
+
     private final Target target;
     private final ManagedChannel channel;
 
@@ -19,6 +29,12 @@ final class AdminConnection implements AutoCloseable {
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .build();
+    }
+
+    private static Logger silenced(String name) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(Level.OFF);
+        return logger;
     }
 
     Target target() {

@@ -19,8 +19,9 @@ import java.util.function.Function;
  * and turning refusals into one line and an exit code.
  */
 abstract class ControlCommand implements Callable<Integer> {
-    static final String EXIT_CODES = "Exit codes: 0 done, 1 the balancer refused (unknown backend, bad URL, duplicate, "
-            + "out-of-range weight, conflicting state), 2 usage error, 3 balancer unreachable.";
+    /** The exit codes of a change to a named backend; the help of each command lists its own. */
+    static final String EXIT_CODES = "Exit codes: 0 done, 1 the balancer refused (unknown backend, being removed),"
+            + " 2 usage error, 3 balancer unreachable.";
 
     @Mixin
     TargetOptions target;

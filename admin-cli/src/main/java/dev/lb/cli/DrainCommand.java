@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
         description = {"Drain a backend: no new requests go to it, requests in flight finish.",
                 "With --wait, show the in-flight count going down and exit 0 once it reaches 0.",
                 "Lasts until \"lbctl enable\", a reload or a restart.",
-                "Exit codes: 0 done (drained, with --wait), 1 the balancer refused (unknown backend, in maintenance)"
+                "Exit codes: 0 done (drained, with --wait), 1 the balancer refused (unknown backend, in maintenance, being removed)"
                         + " or the drain was abandoned, 2 usage error, 3 balancer unreachable,"
                         + " 4 --timeout passed first (the backend stays draining)."})
 final class DrainCommand extends ControlCommand {

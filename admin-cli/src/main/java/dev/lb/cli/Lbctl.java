@@ -3,7 +3,9 @@ package dev.lb.cli;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
@@ -17,6 +19,9 @@ public final class Lbctl implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    GlobalOptions global;
+
     public static void main(String[] args) {
         CommandLine commandLine = commandLine();
         Interrupts.stopWatchOnCtrlC(commandLine);
@@ -26,15 +31,35 @@ public final class Lbctl implements Callable<Integer> {
     /** The full command tree, ready to execute; tests use it with their own out and err writers. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Lbctl());
-        AutoComplete.GenerateCompletion completion = new AutoComplete.GenerateCompletion();
-        commandLine.addSubcommand("completion", completion);
-        CommandLine completionCommand = commandLine.getSubcommands().get("completion");
+        // Named here, not only registered under the name, so its usage line says "lbctl completion".
+        CommandLine completionCommand = new CommandLine(new AutoComplete.GenerateCompletion()).setCommandName("completion");
         completionCommand.getCommandSpec().usageMessage().hidden(false)
                 .description("Print a bash/zsh completion script for lbctl.",
                         "Load it with: source <(lbctl completion)");
         completionCommand.getCommandSpec().versionProvider(new Version());
+        commandLine.addSubcommand("completion", completionCommand);
+        commandLine.addSubcommand("help", new CommandLine.HelpCommand());
+        commandLine.setExecutionStrategy(Lbctl::execute);
+        commandLine.setParameterExceptionHandler(new UsageErrors());
         commandLine.setExecutionExceptionHandler(Lbctl::handleFailure);
         return commandLine;
+    }
+
+    /** Runs the command named, with the options written before its name ({@link GlobalOptions}). */
+    private static int execute(ParseResult parsed) {
+        if (!helpRequested(parsed)) {
+            GlobalOptions.applyTo(parsed);
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    private static boolean helpRequested(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -1,34 +1,46 @@
 package dev.lb.cli;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception;
 
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Locale;
 
-/** Turns gRPC failures into one line an operator can act on. */
+/**
+ * Turns gRPC failures into one line an operator can act on. Failures are told apart by their status
+ * code, the exception that caused them and the headers that came back, never by the wording of a
+ * description, which changes between gRPC versions.
+ */
 final class RpcErrors {
+    private static final Metadata.Key<String> CONTENT_TYPE =
+            Metadata.Key.of("content-type", Metadata.ASCII_STRING_MARSHALLER);
+
     private RpcErrors() {
     }
 
-    /** Whether the failure means the balancer is not there (as opposed to refusing this request). */
+    /** Whether the failure means no balancer answers there (as opposed to one refusing this request). */
     static boolean unreachable(StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
-        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+        return !notGrpc(e) && (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED);
     }
 
     /** The failure as a {@link CliFailure} naming the target. */
     static CliFailure failure(Target target, StatusRuntimeException e, Duration deadline) {
-        if (unreachable(e)) {
-            return new CliFailure(ExitCodes.UNREACHABLE, "cannot reach the balancer's admin API at " + target + ": "
-                    + why(e, deadline) + " (is the balancer running? point --target or " + TargetOptions.ENV
-                    + " at its adminPort)");
-        }
         if (notGrpc(e)) {
             return new CliFailure(ExitCodes.UNREACHABLE, target + " does not speak gRPC (is it the balancer's proxy"
                     + " port rather than its adminPort, default 9090?)");
+        }
+        if (unreachable(e)) {
+            String hint = has(e, UnknownHostException.class)
+                    ? "(check the host name in --target or " + TargetOptions.ENV + ")"
+                    : "(is the balancer running? point --target or " + TargetOptions.ENV + " at its adminPort)";
+            return new CliFailure(ExitCodes.UNREACHABLE, "cannot reach the balancer's admin API at " + target + ": "
+                    + why(e, deadline) + " " + hint);
         }
         if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
             return new CliFailure(ExitCodes.FAILED, target + " does not serve lb.admin.v1 (is it the balancer's"
@@ -37,36 +49,50 @@ final class RpcErrors {
         return new CliFailure(ExitCodes.FAILED, "the balancer at " + target + " refused: " + describe(e.getStatus()));
     }
 
-    /** An HTTP/1.1 server (such as the proxy port) answered instead of a gRPC one. */
-    private static boolean notGrpc(StatusRuntimeException e) {
-        String description = String.valueOf(e.getStatus().getDescription());
-        return e.getStatus().getCode() == Status.Code.INTERNAL
-                && (description.contains("http2 exception") || description.contains("HTTP status code"));
+    /**
+     * Something other than a gRPC server answered: an HTTP/1.1 server (such as the proxy port) or
+     * anything else that breaks HTTP/2 from its first bytes, or an HTTP/2 server answering with a
+     * content type that is not gRPC's.
+     */
+    static boolean notGrpc(StatusRuntimeException e) {
+        if (has(e, Http2Exception.class)) {
+            return true;
+        }
+        Metadata headers = e.getTrailers();
+        String type = headers == null ? null : headers.get(CONTENT_TYPE);
+        return type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/grpc");
     }
 
-    /** A short reason: "connection refused", "no answer within 5 s", the server's description. */
+    /** A short reason: "connection refused", "no answer within 5s", the server's description. */
     static String why(StatusRuntimeException e, Duration deadline) {
         if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && deadline != null) {
-            return "no answer within " + deadline.toSeconds() + " s";
+            return "no answer within " + Formats.age(deadline);
         }
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
-                return "connection refused";
-            }
-            if (t instanceof UnknownHostException) {
-                return "unknown host";
-            }
-            if (t instanceof NoRouteToHostException) {
-                return "no route to host";
-            }
+        if (has(e, ConnectException.class)) {
+            return "connection refused";
+        }
+        if (has(e, UnknownHostException.class)) {
+            return "unknown host";
+        }
+        if (has(e, NoRouteToHostException.class)) {
+            return "no route to host";
         }
         return describe(e.getStatus());
+    }
+
+    private static boolean has(StatusRuntimeException e, Class<? extends Throwable> kind) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (kind.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(Status status) {
         String description = status.getDescription();
         return description == null || description.isBlank()
-                ? status.getCode().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                ? status.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ')
                 : description;
     }
 }

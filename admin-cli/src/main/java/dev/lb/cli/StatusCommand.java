@@ -32,19 +32,16 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the full answer as JSON instead of a table.")
     boolean json;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5",
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
             description = "Give up when the balancer has not answered after this long (default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
+    Duration timeout;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        if (timeoutSeconds < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--timeout must be at least 1 second");
-        }
-        Duration deadline = Duration.ofSeconds(timeoutSeconds);
+        Duration deadline = timeout;
         GetStatusResponse status;
         try (AdminConnection connection = new AdminConnection(target.target)) {
             status = connection.blocking().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)

@@ -9,7 +9,9 @@ import picocli.CommandLine.Parameters;
 /** {@code lbctl weight BACKEND N}: a backend's share of new work. */
 @Command(name = "weight", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = {"Set a backend's weight, its share of new work: 0 to 1000, 0 = no new work (requests in flight finish).",
-                "Lasts until a reload or a restart.", ControlCommand.EXIT_CODES})
+                "Lasts until a reload or a restart.",
+                "Exit codes: 0 done, 1 the balancer refused (unknown backend, being removed),"
+                        + " 2 usage error (a weight outside 0-1000 included), 3 balancer unreachable."})
 final class WeightCommand extends QuickControlCommand {
     @Parameters(index = "0", paramLabel = "BACKEND", description = "The backend's name or URL, as \"lbctl status\" lists it.")
     String backend;

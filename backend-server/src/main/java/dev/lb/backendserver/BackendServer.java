@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,9 +87,21 @@ public final class BackendServer implements AutoCloseable {
         return inFlight.get();
     }
 
+    /** Stops at once: requests in flight are cut off, as when the process dies. */
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
+    }
+
+    /**
+     * Stops cleanly: closes the listening socket, so new connections are refused (a balancer then
+     * tries another backend), lets the requests in flight finish for up to {@code grace}, rounded up
+     * to whole seconds, then closes what is left. Returns as soon as nothing is in flight.
+     */
+    public void stop(Duration grace) {
+        long seconds = grace.isNegative() ? 0 : grace.plusNanos(999_999_999).toSeconds();
+        server.stop((int) Math.min(Integer.MAX_VALUE, seconds));
         executor.shutdownNow();
     }
 

@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -13,6 +14,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "backend-server", mixinStandardHelpOptions = true, versionProvider = BackendServerMain.Version.class,
         description = "A small HTTP backend for the load balancer: /health, /delay/MS, /bytes/N, /echo, /sink.")
 public final class BackendServerMain implements Callable<Integer> {
+    /** How long SIGTERM waits for requests in flight: as long as the balancer's default drainTimeoutMs. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     @Option(names = {"-p", "--port"}, required = true, paramLabel = "N", description = "port to listen on (1-65535)")
     private int port;
@@ -48,7 +51,10 @@ public final class BackendServerMain implements Callable<Integer> {
         System.out.println("backend-server " + server.name() + " listening on " + host + ":" + server.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            System.out.println("backend-server " + server.name() + " stopping: refusing new connections, finishing "
+                    + server.inFlight() + " request(s) in flight (up to " + SHUTDOWN_GRACE.toSeconds() + " s)");
+            System.out.flush();
+            server.stop(SHUTDOWN_GRACE);
             stopped.countDown();
         }, "shutdown"));
         try {

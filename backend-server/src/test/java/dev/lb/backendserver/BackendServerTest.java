@@ -7,13 +7,19 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ConnectException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackendServerTest {
@@ -63,6 +69,24 @@ class BackendServerTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals("bytes=3 crc32=352441c2\n", sink.body());
         assertEquals(418, send("GET", "/status/418").statusCode());
+    }
+
+    @Test
+    void stopLetsTheRequestInFlightFinishAndRefusesNewConnections() throws Exception {
+        server = BackendServer.start("127.0.0.1", 0, "b");
+        int port = server.port();
+        CompletableFuture<HttpResponse<String>> slow = http.sendAsync(request("/delay/1000").build(),
+                HttpResponse.BodyHandlers.ofString());
+        Await.await("the request in the handler", () -> server.inFlight() == 1);
+
+        long start = System.nanoTime();
+        server.stop(Duration.ofSeconds(20));
+
+        HttpResponse<String> answer = slow.get(Await.WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, answer.statusCode());
+        assertEquals("b answered after 1000 ms\n", answer.body());
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(15).toNanos(), "returned once nothing was in flight");
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "new connections refused");
     }
 
     @Test

@@ -1,0 +1,57 @@
+package dev.lb.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * {@code --target}, {@code --json} and {@code --timeout} written before the command
+ * ({@code lbctl --target db-lb:9090 status}, the kubectl and docker habit). Each command declares the
+ * same options itself; {@link #applyTo} hands the values given before the command to it, as if they
+ * had been written after it. A value written after the command wins.
+ */
+final class GlobalOptions {
+    /** The options a command may take from before its name. */
+    static final List<String> NAMES = List.of("--target", "--json", "--timeout");
+
+    @Option(names = {"-t", "--target"}, paramLabel = "HOST:PORT", converter = Target.Converter.class,
+            description = "Admin API of the balancer, for every command (default: $" + TargetOptions.ENV
+                    + ", else localhost:9090). May also follow the command.")
+    Target target;
+
+    @Option(names = "--json", description = "Print the balancer's answer as JSON. May also follow the command.")
+    boolean json;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Each command's --timeout (30s, 500ms, 2m). May also follow the command.")
+    Duration timeout;
+
+    /**
+     * Copies each option matched before the command onto the command, unless the command was given
+     * that option itself.
+     *
+     * @throws CommandLine.ParameterException for an option the command does not take (a usage error)
+     */
+    static void applyTo(ParseResult root) {
+        ParseResult command = root.subcommand();
+        if (command == null) {
+            return;
+        }
+        for (String name : NAMES) {
+            OptionSpec given = root.matchedOption(name);
+            if (given == null || command.hasMatchedOption(name)) {
+                continue;
+            }
+            OptionSpec own = command.commandSpec().findOption(name);
+            if (own == null) {
+                throw new CommandLine.ParameterException(command.commandSpec().commandLine(),
+                        name + " does not apply to \"lbctl " + command.commandSpec().name() + "\"; leave it out");
+            }
+            own.setValue(given.getValue());
+        }
+    }
+}
