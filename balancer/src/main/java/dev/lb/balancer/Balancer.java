@@ -161,7 +161,7 @@ public final class Balancer implements AutoCloseable {
         startedAt = clock.instant();
         try {
             admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                    new StatusReader(pool, facts(), clock), control, clock);
+                    new StatusReader(pool, facts(), control::reloadsOnSighup, clock), control, clock);
         } catch (StartupException e) {
             server.stop(0);
             server = null;

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Reads the live pool into admin API messages. Only reads lock-free counters and snapshots, so it is
@@ -24,11 +25,19 @@ import java.util.Optional;
 public final class StatusReader {
     private final BackendPool pool;
     private final BalancerFacts facts;
+    private final BooleanSupplier sighupReload;
     private final Clock clock;
 
+    /** A reader for a balancer that SIGHUP does not reload. */
     public StatusReader(BackendPool pool, BalancerFacts facts, Clock clock) {
+        this(pool, facts, () -> false, clock);
+    }
+
+    /** @param sighupReload whether SIGHUP reloads the config now; read at each status */
+    public StatusReader(BackendPool pool, BalancerFacts facts, BooleanSupplier sighupReload, Clock clock) {
         this.pool = pool;
         this.facts = facts;
+        this.sighupReload = sighupReload;
         this.clock = clock;
     }
 
@@ -51,8 +60,6 @@ public final class StatusReader {
     /** The counters only, for periodic watch updates. */
     public StatsUpdate stats() {
         StatsUpdate.Builder stats = StatsUpdate.newBuilder().setTime(ProtoValues.timestamp(clock.instant()));
-        long requests = 0;
-        long failures = 0;
         int inFlight = 0;
         int up = 0;
         for (Backend b : pool.all()) {
@@ -67,12 +74,11 @@ public final class StatusReader {
                     .setWeight(b.weight())
                     .build();
             stats.addBackends(one);
-            requests += one.getTotalRequests();
-            failures += one.getTotalFailures();
             inFlight += one.getInFlight();
             up += b.health() == HealthState.UP ? 1 : 0;
         }
-        return stats.setTotalRequests(requests).setTotalFailures(failures).setInFlight(inFlight)
+        return stats.setTotalRequests(pool.totals().requests()).setTotalFailures(pool.totals().failures())
+                .setInFlight(inFlight)
                 .setBackendsUp(up).setBackendsTotal(pool.all().size()).build();
     }
 
@@ -85,18 +91,16 @@ public final class StatusReader {
                 .setUptime(ProtoValues.duration(Duration.between(facts.startedAt(), now)))
                 .setHealthCheckInterval(ProtoValues.duration(facts.healthCheckInterval()))
                 .setVersion(facts.version())
+                .setSighupReloadAvailable(sighupReload.getAsBoolean())
                 .setBackendsTotal(backends.size());
-        long requests = 0;
-        long failures = 0;
         int inFlight = 0;
         int up = 0;
         for (Backend b : backends) {
-            requests += b.totalRequests();
-            failures += b.totalFailures();
             inFlight += b.inFlight();
             up += b.health() == HealthState.UP ? 1 : 0;
         }
-        return balancer.setTotalRequests(requests).setTotalFailures(failures).setInFlight(inFlight)
+        return balancer.setTotalRequests(pool.totals().requests()).setTotalFailures(pool.totals().failures())
+                .setInFlight(inFlight)
                 .setBackendsUp(up).build();
     }
 
