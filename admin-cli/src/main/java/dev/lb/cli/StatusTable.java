@@ -50,7 +50,7 @@ final class StatusTable {
         }
         int numericFrom = named ? 4 : 3;
         printAligned(rows, numericFrom, numericFrom + (capped ? 4 : 3), out);
-        out.println(summary(status.getBalancer()));
+        out.println(summary(status.getBalancer()) + reloadNote(status.getBalancer()));
         if (capped || queueUsed(status.getBalancer().getQueue())) {
             out.println(queue(status.getBalancer().getQueue()));
         }
@@ -72,6 +72,11 @@ final class StatusTable {
                 + "); " + Long.toUnsignedString(q.getTotalQueued()) + " queued, "
                 + Long.toUnsignedString(q.getTotalTimeouts()) + " timed out, "
                 + Long.toUnsignedString(q.getTotalRejected()) + " refused as full since start";
+    }
+
+    /** Said only when it matters: an operator used to {@code kill -HUP} learns that it does nothing here. */
+    static String reloadNote(BalancerStatus b) {
+        return b.getSighupReloadAvailable() ? "" : "; SIGHUP does not reload it, lbctl reload does";
     }
 
     /** "3 backends, 2 up; 4 in flight, 1520 requests, 2 failures; least-connections on 0.0.0.0:8080, up 2h 3m" */

@@ -161,7 +161,7 @@ public final class Balancer implements AutoCloseable {
         server.start();
         startedAt = clock.instant();
         admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                new StatusReader(pool, queue, facts(), clock), control, clock);
+                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock), control, clock);
         parts.push("admin API", () -> {
             admin.close();
             admin = null;

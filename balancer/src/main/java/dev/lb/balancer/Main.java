@@ -10,11 +10,12 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code java -jar balancer.jar [--config PATH]}: loads the config, starts the balancer and runs until
  * SIGTERM or Ctrl-C, then drains. SIGHUP reloads the config file. User errors end the process with one line on stderr and exit 1.
+ * A signal the process inherited as ignored (SIGHUP under {@code nohup}, SIGINT for a script's background
+ * job) cannot be handled; that is said in one line at start, with the way that still works.
  */
 @Command(name = "balancer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "HTTP load balancer: proxies requests to healthy backends.")
@@ -66,37 +67,46 @@ public final class Main implements Callable<Integer> {
             return 1;
         }
         Balancer balancer = new Balancer(config, configPath);
+        DrainOnShutdown shutdown = new DrainOnShutdown(balancer).register();
         try {
             balancer.start();
         } catch (StartupException e) {
+            shutdown.startEnded(false);
             System.err.println("balancer: " + e.getMessage());
             balancer.close();
             return 1;
+        } catch (RuntimeException | Error e) {
+            shutdown.startEnded(false);
+            throw e;
         }
-        ReloadSignal.install(balancer.control());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.log(System.Logger.Level.INFO, "stopping: draining requests in flight (up to {0,number,#} ms)",
-                    balancer.config().drainTimeout().toMillis());
-            long started = System.nanoTime();
-            balancer.stop(balancer.config().drainTimeout());
-            // Straight to stderr, in the log's format: java.util.logging's own shutdown hook may already
-            // have closed its handlers.
-            System.err.printf("%1$tF %1$tT INFO stopped after %2$d ms%n", java.time.ZonedDateTime.now(),
-                    (System.nanoTime() - started) / 1_000_000);
-            stopped.countDown();
-            System.err.flush();
-            System.out.flush();
-            // A JVM ended by a signal exits with 128 + signal (143 for SIGTERM) however its hooks end;
-            // a clean drain is a normal stop, so say so with 0. halt, since exit would wait for this hook.
-            Runtime.getRuntime().halt(0);
-        }, "shutdown"));
+        shutdown.startEnded(true);
+        if (!ReloadSignal.install(balancer.control())) {
+            LOG.log(System.Logger.Level.WARNING, "SIGHUP reload is unavailable in this process (SIGHUP is"
+                    + " ignored, as under nohup): reload the config with `lbctl reload`");
+        }
+        IgnoredSignals.ofThisProcess().ifPresent(Main::warnAboutIgnoredStopSignals);
         try {
-            stopped.await();
+            shutdown.awaitStopped();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** Says how to stop a process that cannot be stopped the usual way. */
+    private static void warnAboutIgnoredStopSignals(IgnoredSignals ignored) {
+        boolean noInt = ignored.ignores(IgnoredSignals.SIGINT);
+        boolean noTerm = ignored.ignores(IgnoredSignals.SIGTERM);
+        if (noInt && noTerm) {
+            LOG.log(System.Logger.Level.WARNING, "SIGINT and SIGTERM are ignored in this process: it cannot be"
+                    + " stopped with a drain; only SIGKILL stops it");
+        } else if (noInt) {
+            LOG.log(System.Logger.Level.WARNING, "SIGINT is ignored in this process (a script's background"
+                    + " job?): Ctrl-C does not stop it; stop it with SIGTERM (kill PID)");
+        } else if (noTerm) {
+            LOG.log(System.Logger.Level.WARNING, "SIGTERM is ignored in this process: kill PID does not stop"
+                    + " it; stop it with SIGINT (kill -INT PID)");
+        }
     }
 
     /** The version from the jar's manifest. */

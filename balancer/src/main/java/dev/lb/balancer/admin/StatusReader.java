@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Reads the live pool into admin API messages. Only reads lock-free counters and snapshots, so it is
@@ -29,16 +30,21 @@ public final class StatusReader {
     /** The request queue; null for a balancer without one (no queue is shown). */
     private final RequestQueue queue;
     private final BalancerFacts facts;
+    private final BooleanSupplier sighupReload;
     private final Clock clock;
 
+    /** A reader for a balancer that SIGHUP does not reload. */
     public StatusReader(BackendPool pool, BalancerFacts facts, Clock clock) {
-        this(pool, null, facts, clock);
+        this(pool, null, facts, () -> false, clock);
     }
 
-    public StatusReader(BackendPool pool, RequestQueue queue, BalancerFacts facts, Clock clock) {
+    /** @param sighupReload whether SIGHUP reloads the config now; read at each status */
+    public StatusReader(BackendPool pool, RequestQueue queue, BalancerFacts facts, BooleanSupplier sighupReload,
+                        Clock clock) {
         this.pool = pool;
         this.queue = queue;
         this.facts = facts;
+        this.sighupReload = sighupReload;
         this.clock = clock;
     }
 
@@ -61,8 +67,6 @@ public final class StatusReader {
     /** The counters only, for periodic watch updates. */
     public StatsUpdate stats() {
         StatsUpdate.Builder stats = StatsUpdate.newBuilder().setTime(ProtoValues.timestamp(clock.instant()));
-        long requests = 0;
-        long failures = 0;
         int inFlight = 0;
         int up = 0;
         for (Backend b : pool.all()) {
@@ -78,15 +82,14 @@ public final class StatusReader {
                     .setMaxConnections(b.maxConnections())
                     .build();
             stats.addBackends(one);
-            requests += one.getTotalRequests();
-            failures += one.getTotalFailures();
             inFlight += one.getInFlight();
             up += b.health() == HealthState.UP ? 1 : 0;
         }
         if (queue != null) {
             stats.setQueue(queueStatus(queue));
         }
-        return stats.setTotalRequests(requests).setTotalFailures(failures).setInFlight(inFlight)
+        return stats.setTotalRequests(pool.totals().requests()).setTotalFailures(pool.totals().failures())
+                .setInFlight(inFlight)
                 .setBackendsUp(up).setBackendsTotal(pool.all().size()).build();
     }
 
@@ -99,21 +102,19 @@ public final class StatusReader {
                 .setUptime(ProtoValues.duration(Duration.between(facts.startedAt(), now)))
                 .setHealthCheckInterval(ProtoValues.duration(facts.healthCheckInterval()))
                 .setVersion(facts.version())
+                .setSighupReloadAvailable(sighupReload.getAsBoolean())
                 .setBackendsTotal(backends.size());
         if (queue != null) {
             balancer.setQueue(queueStatus(queue));
         }
-        long requests = 0;
-        long failures = 0;
         int inFlight = 0;
         int up = 0;
         for (Backend b : backends) {
-            requests += b.totalRequests();
-            failures += b.totalFailures();
             inFlight += b.inFlight();
             up += b.health() == HealthState.UP ? 1 : 0;
         }
-        return balancer.setTotalRequests(requests).setTotalFailures(failures).setInFlight(inFlight)
+        return balancer.setTotalRequests(pool.totals().requests()).setTotalFailures(pool.totals().failures())
+                .setInFlight(inFlight)
                 .setBackendsUp(up).build();
     }
 

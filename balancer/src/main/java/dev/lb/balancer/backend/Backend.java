@@ -32,6 +32,8 @@ public final class Backend {
     private final LongAdder failures = new LongAdder();
     private final LongAdder checks = new LongAdder();
     private final LongAdder checkFailures = new LongAdder();
+    /** The pool's totals, which this backend's exchanges also count in; null until it joins a pool. */
+    private volatile ExchangeTotals totals;
     private volatile HealthState health;
     private final AtomicReference<CheckResult> lastCheck = new AtomicReference<>();
     private volatile String lastError = "";
@@ -59,6 +61,10 @@ public final class Backend {
     /** Share of new work relative to the other backends; 0 means no new work. Changes at run time. */
     public int weight() {
         return weight;
+    }
+
+    void countInto(ExchangeTotals totals) {
+        this.totals = totals;
     }
 
     void weight(int weight) {
@@ -123,6 +129,10 @@ public final class Backend {
     public void acquire() {
         inFlight.incrementAndGet();
         requests.increment();
+        ExchangeTotals pool = totals;
+        if (pool != null) {
+            pool.requestStarted();
+        }
     }
 
     /**
@@ -162,6 +172,10 @@ public final class Backend {
     /** Counts one failed exchange (no usable answer from this backend). */
     public void recordFailure(String reason) {
         failures.increment();
+        ExchangeTotals pool = totals;
+        if (pool != null) {
+            pool.failed();
+        }
         lastError = reason;
     }
 

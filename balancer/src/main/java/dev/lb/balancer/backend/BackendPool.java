@@ -19,9 +19,11 @@ public final class BackendPool {
     private volatile HealthPolicy policy;
     private volatile List<Backend> backends;
     private volatile List<Backend> available;
+    private final ExchangeTotals totals = new ExchangeTotals();
 
     public BackendPool(List<Backend> backends, HealthPolicy policy, Clock clock) {
         this.backends = List.copyOf(backends);
+        this.backends.forEach(b -> b.countInto(totals));
         this.policy = policy;
         this.clock = clock;
         this.available = computeAvailable();
@@ -42,6 +44,11 @@ public final class BackendPool {
         return backends.stream()
                 .filter(b -> b.name().equals(nameOrUrl) || b.url().toString().equals(nameOrUrl))
                 .findFirst();
+    }
+
+    /** Exchange counts over every backend this pool ever had; they never go down. */
+    public ExchangeTotals totals() {
+        return totals;
     }
 
     public boolean contains(Backend backend) {
@@ -75,6 +82,7 @@ public final class BackendPool {
                     throw new IllegalArgumentException("backend " + existing + " is already in the pool");
                 }
             }
+            backend.countInto(totals);
             List<Backend> next = new ArrayList<>(backends);
             next.add(backend);
             backends = List.copyOf(next);

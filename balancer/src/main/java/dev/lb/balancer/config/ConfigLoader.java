@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads and validates the JSON config file. Every problem becomes a {@link ConfigException} whose
@@ -32,6 +33,8 @@ public final class ConfigLoader {
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** A location inside a Jackson message; the source is always REDACTED, so only line and column tell. */
+    private static final Pattern PARSER_LOCATION = Pattern.compile("\\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]");
 
     private ConfigLoader() {
     }
@@ -65,12 +68,14 @@ public final class ConfigLoader {
         return new Reader(source).read(root);
     }
 
-    /** Jackson's first line, without its "(start marker at [Source: ...])" tail: the location is given already. */
+    /**
+     * Jackson's first line, with each location it embeds ("[Source: REDACTED (`StreamReadFeature...`
+     * disabled); line: 1, column: 24]", where an array or object began) cut to "line 1, column 24".
+     */
     private static String firstLine(String message) {
         int newline = message.indexOf('\n');
         String line = newline < 0 ? message : message.substring(0, newline);
-        int marker = line.indexOf(" (start marker at [Source:");
-        return marker < 0 ? line : line.substring(0, marker);
+        return PARSER_LOCATION.matcher(line).replaceAll("line $1, column $2");
     }
 
     /** Walks the tree of one file, collecting nothing: the first problem ends the read. */

@@ -46,6 +46,8 @@ public final class RuntimeControl implements AutoCloseable {
     private final Path configPath;
     private final Clock clock;
     private volatile BalancerConfig config;
+    /** Whether SIGHUP reaches {@link #reload(String)}; set once by {@link ReloadSignal}, read by status. */
+    private volatile boolean reloadsOnSighup;
 
     /**
      * @param config     the config in effect now
@@ -71,6 +73,15 @@ public final class RuntimeControl implements AutoCloseable {
     /** The config in effect: the file as last loaded, with settings that need a restart as started. */
     public BalancerConfig config() {
         return config;
+    }
+
+    /** Whether a SIGHUP to this process reloads the config; false under nohup or when nothing installed it. */
+    public boolean reloadsOnSighup() {
+        return reloadsOnSighup;
+    }
+
+    void reloadsOnSighup(boolean installed) {
+        reloadsOnSighup = installed;
     }
 
     /** The file {@link #reload()} reads, if any. */

@@ -32,8 +32,12 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     /** Latency buckets in seconds, from a fast cache hit to the default read timeout. */
     static final double[] LATENCY_BUCKETS = {
             0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-    /** Status classes by {@code status / 100}; index 0 is "no response". */
-    static final String[] CODE_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    /**
+     * Status classes by {@code status / 100}; index 0 is "no response", the last one a three-digit
+     * code outside RFC 9110's classes (600-999), which is relayed as it came.
+     */
+    static final String[] CODE_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+    private static final int OTHER = CODE_CLASSES.length - 1;
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter backendRequests;
@@ -54,7 +58,7 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
     public BalancerMetrics(BackendPool pool, RequestQueue queue) {
         this.pool = pool;
         Counter requests = Counter.builder().name("lb_requests")
-                .help("Client requests answered, by status class of the answer (none: no answer could be sent)")
+                .help("Client requests answered, by status class of the answer (none: no answer could be sent; other: a status of 600 or more)")
                 .labelNames("code_class").withoutExemplars().register(registry);
         for (int i = 0; i < CODE_CLASSES.length; i++) {
             requestsByClass[i] = requests.labelValues(CODE_CLASSES[i]);
@@ -64,7 +68,7 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         registry.register(duration);
         requestDuration = duration.series();
         backendRequests = Counter.builder().name("lb_backend_requests")
-                .help("Attempts sent to each backend, by status class of its answer (none: no answer, e.g. refused or timed out)")
+                .help("Attempts sent to each backend, by status class of its answer (none: no answer, e.g. refused or timed out; other: a status of 600 or more)")
                 .labelNames("backend", "code_class").withoutExemplars().register(registry);
         backendDuration = new HistogramFamily("lb_backend_request_duration_seconds",
                 "Time from sending an attempt to a backend to the end of its answer", LATENCY_BUCKETS, "backend");
@@ -248,9 +252,13 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         return new BackendSeries(byClass, backendDuration.series(backend.name()), retried);
     }
 
+    /** The index in {@link #CODE_CLASSES}: no answer (negative), a class 1xx-5xx, or other. */
     static int codeClass(int status) {
+        if (status < 0) {
+            return 0;
+        }
         int c = status / 100;
-        return status > 0 && c >= 1 && c <= 5 ? c : 0;
+        return c >= 1 && c <= 5 ? c : OTHER;
     }
 
     private static double secondsSince(long startNanos) {

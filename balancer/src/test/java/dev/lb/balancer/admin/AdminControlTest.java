@@ -256,6 +256,40 @@ class AdminControlTest {
     }
 
     @Test
+    void balancerTotalsDoNotGoDownWhenAReloadRemovesAndReAddsABackend(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("lb.json");
+        try (AdminFixture f = new AdminFixture(2, List.of(), ONE_CHECK + ", \"algorithm\": \"round-robin\"", config)) {
+            // given requests spread over both backends
+            String both = Files.readString(config);
+            String dropped = AdminFixture.url(f.backends.get(1));
+            for (int i = 0; i < 10; i++) {
+                assertEquals(200, f.get("/"));
+            }
+            Await.until("both backends served", WAIT, () -> f.backend(dropped).totalRequests() > 0
+                    && f.balancer.pool().all().stream().allMatch(b -> b.inFlight() == 0));
+            assertEquals(10, f.blocking().getStatus(GetStatusRequest.getDefaultInstance()).getBalancer().getTotalRequests());
+
+            // when a reload removes one backend and the next one adds it back
+            Files.writeString(config, both.replace(", {\"url\": \"" + dropped + "\"}", ""));
+            assertTrue(f.blocking().reload(ReloadRequest.getDefaultInstance()).getApplied());
+            Await.until("the backend leaves", WAIT, () -> f.balancer.pool().find(dropped).isEmpty());
+            Files.writeString(config, both);
+            assertTrue(f.blocking().reload(ReloadRequest.getDefaultInstance()).getApplied());
+            Await.until("the backend is back", WAIT, () -> f.balancer.pool().find(dropped).isPresent());
+
+            // then the balancer's totals still count the requests the removed backend served
+            var balancer = f.blocking().getStatus(GetStatusRequest.getDefaultInstance()).getBalancer();
+            assertEquals(10, balancer.getTotalRequests());
+            assertEquals(0, f.backend(dropped).totalRequests(), "the re-added backend starts from zero");
+            WatchClient watch = WatchClient.open(f.async(), WatchRequest.newBuilder()
+                    .setStatsInterval(ProtoValues.duration(Duration.ofMillis(100))).build());
+            Await.until("a stats update", WAIT, () -> watch.count(WatchEvent::hasStats) > 0);
+            assertEquals(10, watch.received.stream().filter(WatchEvent::hasStats).findFirst().orElseThrow()
+                    .getStats().getTotalRequests());
+        }
+    }
+
+    @Test
     void aChangeWithoutAnActorIsRecordedWithTheCallersAddress() throws Exception {
         try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
             String url = AdminFixture.url(f.backends.get(0));

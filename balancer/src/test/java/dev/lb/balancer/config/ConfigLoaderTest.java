@@ -136,6 +136,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aStrayCloseMarkerSaysWhereWithoutParserInternals() {
+        String message = problem("{\"port\":8080,\"servers\":[}");
+        assertEquals("c.json: invalid JSON at line 1, column 25: Unexpected close marker '}': expected ']'"
+                + " (for Array starting at line 1, column 24)", message);
+    }
+
+    @Test
     void misspeltFieldIsNamedWithASuggestion() {
         String message = problem("""
                 {"port": 8080, "servers": [{"url": "http://localhost:8001"}], "healthCheckIntervall": 10}""");

@@ -1,8 +1,12 @@
 package dev.lb.balancer.metrics;
 
 import dev.lb.backendserver.BackendServer;
+import dev.lb.balancer.Balancer;
 import dev.lb.balancer.control.LiveBalancer;
 import dev.lb.balancer.testing.Await;
+import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.RawHttp;
+import dev.lb.balancer.testing.ScriptedBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,7 +17,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -134,6 +140,39 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void statusesOutside100To599AreCountedAsOtherNotAsNoAnswer() throws Exception {
+        // given a backend answering /600 with 600 and /999 with 999 (health checks get a 200)
+        try (ScriptedBackend backend = new ScriptedBackend(statusFromPath());
+             Balancer balancer = Balancers.start(List.of(backend.url()), "\"metricsPort\": 0")) {
+            int metricsPort = balancer.metricsPort().orElseThrow();
+
+            // when clients ask for both
+            for (int status : new int[]{600, 999}) {
+                try (RawHttp client = new RawHttp(balancer.port())) {
+                    client.send("GET /" + status + " HTTP/1.1\r\nHost: h\r\n\r\n");
+                    assertEquals(status, client.read("GET").status(), "relayed as it came");
+                }
+            }
+
+            // then both are "other", and "none" keeps meaning that no answer could be sent
+            Exposition metrics = scrapeOnce(metricsPort, m -> m.value("lb_request_duration_seconds_count") >= 2);
+            assertEquals(2, metrics.value("lb_requests_total", "code_class", "other"));
+            assertEquals(0, metrics.value("lb_requests_total", "code_class", "none"));
+            assertEquals(2, metrics.value("lb_backend_requests_total", "backend", backend.url(), "code_class", "other"));
+            assertEquals(0, metrics.value("lb_backend_requests_total", "backend", backend.url(), "code_class", "none"));
+        }
+    }
+
+    /** Answers {@code GET /NNN} with status NNN and anything else with 200, empty bodies. */
+    private static ScriptedBackend.Responder statusFromPath() {
+        return (request, socket, out) -> {
+            String code = request.target().matches("/\\d{3}") ? request.target().substring(1) : "200";
+            out.write(("HTTP/1.1 " + code + " Whatever\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        };
+    }
+
+    @Test
     void livenessProbeAnswersNextToTheMetrics() throws Exception {
         live = LiveBalancer.start(dir, 1, "\"metricsPort\": 0");
         int port = live.balancer().metricsPort().orElseThrow();
@@ -163,10 +202,14 @@ class MetricsEndpointTest {
 
     /** Scrapes until {@code ready} holds (metrics are updated just after the answer is sent). */
     private Exposition scrapeOnce(Predicate<Exposition> ready) {
+        return scrapeOnce(live.balancer().metricsPort().orElseThrow(), ready);
+    }
+
+    private Exposition scrapeOnce(int port, Predicate<Exposition> ready) {
         AtomicReference<Exposition> last = new AtomicReference<>();
         Await.until("the metrics to reach the expected state", () -> {
             try {
-                last.set(scrape());
+                last.set(scrape(port));
             } catch (IOException | InterruptedException e) {
                 throw new AssertionError("scrape failed", e);
             }
@@ -176,7 +219,10 @@ class MetricsEndpointTest {
     }
 
     private Exposition scrape() throws IOException, InterruptedException {
-        int port = live.balancer().metricsPort().orElseThrow();
+        return scrape(live.balancer().metricsPort().orElseThrow());
+    }
+
+    private Exposition scrape(int port) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());

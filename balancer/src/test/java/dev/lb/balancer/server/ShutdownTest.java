@@ -13,6 +13,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -83,6 +84,23 @@ class ShutdownTest {
             assertEquals(0, balancer.awaitExit(Duration.ofSeconds(20)));
             assertTrue(client.closedWithin(Duration.ofSeconds(10)), "client connection closed");
             client.close();
+        }
+    }
+
+    @Test
+    void everySigtermSaysThatItDrainsAndWhenItStopped() throws Exception {
+        // The "stopping" line once went missing in one of three stops: the shutdown hook that prints it
+        // raced java.util.logging's own hook, which removes the log handlers.
+        for (int run = 1; run <= 3; run++) {
+            try (BalancerProcess balancer = BalancerProcess.start(config(10_000))) {
+                balancer.terminate();
+                assertEquals(0, balancer.awaitExit(Duration.ofSeconds(30)), "exit code; log: " + balancer.log());
+                until("the log read to its end", Duration.ofSeconds(10), () -> balancer.logEnded());
+                List<String> log = balancer.log();
+                assertTrue(log.stream().anyMatch(l -> l.contains("INFO stopping: draining requests in flight (up to 10000 ms)")),
+                        "run " + run + " log: " + log);
+                assertTrue(log.stream().anyMatch(l -> l.contains("INFO stopped after ")), "run " + run + " log: " + log);
+            }
         }
     }
 

@@ -20,11 +20,14 @@ import java.util.regex.Pattern;
  */
 public final class BalancerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on [^ ]+:(\\d+) ");
+    private static final Pattern ADMIN = Pattern.compile("admin API listening on [^ ]+:(\\d+)");
 
     private final Process process;
     private final Path config;
     private final List<String> log = new CopyOnWriteArrayList<>();
     private volatile int port;
+    private volatile int adminPort;
+    private volatile boolean logEnded;
 
     private BalancerProcess(Process process, Path config) {
         this.process = process;
@@ -36,10 +39,28 @@ public final class BalancerProcess implements AutoCloseable {
 
     /** Starts {@code Main} with this config and JVM options, and waits until it listens. */
     public static BalancerProcess start(String configJson, String... jvmOptions) throws IOException {
+        return start(List.of(), configJson, jvmOptions);
+    }
+
+    /**
+     * Starts {@code Main} as {@link #start} does, but with these signals ignored from the start, as
+     * {@code nohup} (HUP) or a shell's background job (INT) leave them: a bash traps them to "" then
+     * execs the JVM, which inherits the ignored disposition.
+     *
+     * @param signals bash signal names, e.g. "HUP" or "HUP INT"
+     */
+    public static BalancerProcess startIgnoring(String signals, String configJson, String... jvmOptions)
+            throws IOException {
+        return start(List.of("bash", "-c", "trap '' " + signals + "; exec \"$@\"", "balancer"), configJson, jvmOptions);
+    }
+
+    private static BalancerProcess start(List<String> launcher, String configJson, String... jvmOptions)
+            throws IOException {
         Path config = Files.createTempFile("balancer-", ".json");
         Files.writeString(config, configJson);
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java));
+        List<String> command = new ArrayList<>(launcher);
+        command.add(java);
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lb.balancer.Main",
                 "--config", config.toString()));
@@ -60,13 +81,24 @@ public final class BalancerProcess implements AutoCloseable {
         return process;
     }
 
+    /** The admin API's port, as the process logged it; 0 before that line. */
+    public int adminPort() {
+        return adminPort;
+    }
+
+    /** Whether the process closed its output and every line of it is in {@link #log()}. */
+    public boolean logEnded() {
+        return logEnded;
+    }
+
     public List<String> log() {
         return List.copyOf(log);
     }
 
-    /** Sends SIGTERM. */
+    /** Sends SIGTERM, and keeps reading what the process says while it stops. */
     public void terminate() {
-        process.destroy();
+        // Process.destroy() would also close the pipe this reads the log from, losing the last lines.
+        process.toHandle().destroy();
     }
 
     /** Waits for the exit; returns the exit code. */
@@ -82,6 +114,10 @@ public final class BalancerProcess implements AutoCloseable {
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 log.add(line);
+                Matcher admin = ADMIN.matcher(line);
+                if (adminPort == 0 && admin.find()) {
+                    adminPort = Integer.parseInt(admin.group(1));
+                }
                 Matcher matcher = LISTENING.matcher(line);
                 if (port == 0 && matcher.find()) {
                     port = Integer.parseInt(matcher.group(1));
@@ -90,6 +126,7 @@ public final class BalancerProcess implements AutoCloseable {
         } catch (IOException e) {
             // the process ended
         }
+        logEnded = true;
     }
 
     @Override
