@@ -4,6 +4,7 @@ import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.ConfigException;
 import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.control.ReloadSignal;
+import dev.lb.balancer.server.ServerTuning;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +27,7 @@ public final class Main implements Callable<Integer> {
     private Path configPath;
 
     public static void main(String[] args) {
+        ServerTuning.apply();
         Logging.configure();
         System.exit(new CommandLine(new Main()).execute(args));
     }
