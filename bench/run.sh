@@ -307,7 +307,7 @@ for spec in "${variants[@]}"; do
     # shellcheck disable=SC2086 # JVM options are a word list on purpose
     provider=()
     [ "$cp_label" = "${cp_label#Jetty}" ] || provider=(-Dcom.sun.net.httpserver.HttpServerProvider=StartThenExecutorProvider)
-    "$java_bin" ${opts:--XX:+UseParallelGC -Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError} "${provider[@]}" \
+    "$java_bin" ${opts:--XX:+UseParallelGC -Xms64m -Xmx160m -XX:+ExitOnOutOfMemoryError} "${provider[@]}" \
       -cp "$cp:$root/balancer/target/balancer.jar" dev.lb.balancer.Main --config "$work/$name.json" >"$log" 2>&1 &
   elif [ -n "$opts" ]; then
     BALANCER_JAVA_OPTS="$opts" bin/balancer --config "$work/$name.json" >"$log" 2>&1 &
