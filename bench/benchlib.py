@@ -18,8 +18,13 @@ import statistics
 import sys
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-BEGIN = "<!-- bench:begin (written by bench/run.sh; edits between these markers are overwritten) -->"
-END = "<!-- bench:end -->"
+
+
+def markers(backends):
+    """The markers around one backend kind's table in the doc; nginx's keep their original spelling."""
+    kind = "" if backends == "nginx" else " " + backends
+    return ("<!-- bench:begin%s (written by bench/run.sh; edits between these markers are overwritten) -->" % kind,
+            "<!-- bench:end%s -->" % kind)
 
 
 def to_ms(text):
@@ -143,9 +148,11 @@ def build_report(results_path, meta_path):
     lines.append("- Balancer: `bin/balancer`, %s; JVM flags `%s`." % (meta["jdk"], meta["flags"]))
     for name, desc in meta.get("variants", {}).items():
         lines.append("- `%s`: %s" % (name, desc))
+    backends = ("three `bin/backend-server` processes (its default JVM flags)"
+                if meta.get("backends") == "backend-server" else "nginx, 2 workers, three ports")
     lines.append("- HAProxy %s (`balance leastconn`, `nbthread 2`, `option httpchk GET /health`); "
-                 "nginx %s (`least_conn`, upstream `keepalive 64`, 2 workers); backends: nginx, 2 workers, "
-                 "three ports; wrk %s on 127.0.0.1." % (meta["haproxy"], meta["nginx"], meta["wrk"]))
+                 "nginx %s (`least_conn`, upstream `keepalive 64`, 2 workers); backends: %s; "
+                 "wrk %s on 127.0.0.1, timeout 5 s." % (meta["haproxy"], meta["nginx"], backends, meta["wrk"]))
     lines.append("- Errors: non-2xx responses plus socket errors, summed over rounds. CPU: utime+stime of the "
                  "proxy's processes during the case / requests. Peak RSS: VmHWM (sum over the proxy's "
                  "processes) after the case.")
@@ -173,15 +180,17 @@ def build_report(results_path, meta_path):
     return "\n".join(lines) + "\n"
 
 
-def write_doc(doc_path, table):
+def write_doc(doc_path, table, backends):
     text = open(doc_path).read() if os.path.exists(doc_path) else ""
-    block = BEGIN + "\n" + table + END
-    if BEGIN in text and END in text:
-        head = text[:text.index(BEGIN)]
-        tail = text[text.index(END) + len(END):]
+    begin, end = markers(backends)
+    block = begin + "\n" + table + end
+    if begin in text and end in text:
+        head = text[:text.index(begin)]
+        tail = text[text.index(end) + len(end):]
         text = head + block + tail
     else:
-        text = text + ("\n" if text and not text.endswith("\n") else "") + "\n## Latest results\n\n" + block + "\n"
+        title = "Latest results" + ("" if backends == "nginx" else ", behind " + backends)
+        text = text + ("\n" if text and not text.endswith("\n") else "") + "\n## " + title + "\n\n" + block + "\n"
     with open(doc_path, "w") as f:
         f.write(text)
 
@@ -202,7 +211,7 @@ def main(argv):
         with open(argv[4], "w") as f:
             f.write(table)
         if len(argv) > 5:
-            write_doc(argv[5], table)
+            write_doc(argv[5], table, json.load(open(argv[3])).get("backends", "nginx"))
         sys.stdout.write(table)
     else:
         sys.exit("benchlib: unknown command " + cmd + "\n" + __doc__)

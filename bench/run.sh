@@ -3,13 +3,18 @@
 # See docs/performance.md for the method. Not a test: CI and `mvn verify` never run it.
 #
 #   bench/run.sh            full run (3 rounds, 10 s per case), writes the table into docs/performance.md
+#   bench/run.sh --backends backend-server
+#                           the same behind three backend-servers (its own table in docs/performance.md)
 #   bench/run.sh --quick    1 round, 4 s per case, prints the table only (for trying a change)
 #
 # Options:
 #   --rounds N              rounds (default 3; quick 1)
 #   --duration S            seconds per wrk run (default 10; quick 4)
 #   --warmup S              seconds of load on each balancer before round 1 (default 20; quick 8)
-#   --cases LIST            comma list of small-1,small-50,small-200,large-10 (default: all)
+#   --cases LIST            comma list of small-1,small-50,small-200,small-1000,large-10 (default: all);
+#                           small-N is N connections asking for a small body, large-N for 1 MiB
+#   --backends KIND         what the proxies stand in front of: "nginx" (default; one nginx, three ports)
+#                           or "backend-server" (three bin/backend-server processes, the project's own)
 #   --variant 'NAME|CONFIG|JAVA_OPTS|EXTRA_CP'
 #                           an extra balancer target (repeatable): CONFIG is a JSON object merged into the
 #                           generated config, JAVA_OPTS replaces bin/balancer's defaults (empty: keep them),
@@ -29,8 +34,8 @@ root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 cd "$root"
 lib="$root/bench/benchlib.py"
 
-rounds="" duration="" warmup="" quick=0 doc="" port_base=18100 with_default=1 only_lb=0
-cases_list="small-1,small-50,small-200,large-10"
+rounds="" duration="" warmup="" quick=0 doc="" port_base=18100 with_default=1 only_lb=0 backends=nginx
+cases_list="small-1,small-50,small-200,small-1000,large-10"
 variants=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +44,7 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --cases) cases_list=$2; shift ;;
+    --backends) backends=$2; shift ;;
     --variant) variants+=("$2"); shift ;;
     --with-jetty) variants+=("jetty|||jetty") ;;
     --no-default) with_default=0 ;;
@@ -46,7 +52,7 @@ while [ $# -gt 0 ]; do
     --doc) doc=1 ;;
     --no-doc) doc=0 ;;
     --port-base) port_base=$2; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $1 (see bench/run.sh --help)" >&2; exit 2 ;;
   esac
   shift
@@ -57,6 +63,11 @@ else
   rounds=${rounds:-3} duration=${duration:-10} warmup=${warmup:-20}
 fi
 [ -n "$doc" ] || doc=$((1 - quick))
+case "$backends" in
+  nginx) large_path=/1m ;;
+  backend-server) large_path=/bytes/1048576 ;;
+  *) echo "bench: --backends is nginx or backend-server, not $backends" >&2; exit 2 ;;
+esac
 [ "$with_default" = 1 ] && variants=("lb|||" "${variants[@]}")
 if [ ${#variants[@]} -eq 0 ]; then
   echo "bench: no balancer target (--no-default without --variant)" >&2
@@ -83,8 +94,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Debian's nginx package starts a system nginx on port 80; it is not ours and not in the way.
 
-if [ ! -f balancer/target/balancer.jar ]; then
-  echo "bench: building balancer/target/balancer.jar (mvn -B -q package -DskipTests)..."
+if [ ! -f balancer/target/balancer.jar ] || { [ "$backends" = backend-server ] && [ ! -f backend-server/target/backend-server.jar ]; }; then
+  echo "bench: building the jars (mvn -B -q package -DskipTests)..."
   mvn -B -q package -DskipTests
 fi
 
@@ -157,10 +168,11 @@ b1=$((port_base + 1)) b2=$((port_base + 2)) b3=$((port_base + 3))
 haproxy_port=$((port_base + 30)) nginx_port=$((port_base + 31))
 for p in $b1 $b2 $b3 $haproxy_port $nginx_port; do need_free "$p"; done
 
-# --- backends: nginx, three ports, a small body, a 1 MiB body, /health -----------------------------
-mkdir -p "$work/backend/html" "$work/backend/logs" "$work/backend/tmp"
-head -c 1048576 /dev/zero | tr '\0' 'x' >"$work/backend/html/1m"
-cat >"$work/backend/nginx.conf" <<EOF
+# --- backends: nginx on three ports (a small body, a 1 MiB body, /health), or three backend-servers -----
+if [ "$backends" = nginx ]; then
+  mkdir -p "$work/backend/html" "$work/backend/logs" "$work/backend/tmp"
+  head -c 1048576 /dev/zero | tr '\0' 'x' >"$work/backend/html/1m"
+  cat >"$work/backend/nginx.conf" <<EOF
 worker_processes 2;
 pid $work/backend/nginx.pid;
 error_log $work/backend/logs/error.log warn;
@@ -185,11 +197,25 @@ http {
   }
 }
 EOF
-chmod -R a+rX "$work"
-nginx -p "$work/backend" -c "$work/backend/nginx.conf" -g 'daemon off;' >"$work/backend/logs/stdout.log" 2>&1 &
-backend_pid=$!
-pids+=("$backend_pid")
-for p in $b1 $b2 $b3; do await_ok "http://127.0.0.1:$p/health" "backend nginx" "$work/backend/logs/error.log" "$backend_pid"; done
+  chmod -R a+rX "$work"
+  nginx -p "$work/backend" -c "$work/backend/nginx.conf" -g 'daemon off;' >"$work/backend/logs/stdout.log" 2>&1 &
+  backend_pid=$!
+  pids+=("$backend_pid")
+  for p in $b1 $b2 $b3; do await_ok "http://127.0.0.1:$p/health" "backend nginx" "$work/backend/logs/error.log" "$backend_pid"; done
+else
+  # bin/backend-server as the README runs it: /health, / (a small greeting), /bytes/N.
+  backend_pids=()
+  for p in $b1 $b2 $b3; do
+    bin/backend-server --port "$p" >"$work/backend-$p.log" 2>&1 &
+    pids+=("$!")
+    backend_pids+=("$!")
+  done
+  i=0
+  for p in $b1 $b2 $b3; do
+    await_ok "http://127.0.0.1:$p/health" backend-server "$work/backend-$p.log" "${backend_pids[$i]}"
+    i=$((i + 1))
+  done
+fi
 
 # --- HAProxy ---------------------------------------------------------------------------------------
 cat >"$work/haproxy.cfg" <<EOF
@@ -281,7 +307,7 @@ for spec in "${variants[@]}"; do
     # shellcheck disable=SC2086 # JVM options are a word list on purpose
     provider=()
     [ "$cp_label" = "${cp_label#Jetty}" ] || provider=(-Dcom.sun.net.httpserver.HttpServerProvider=StartThenExecutorProvider)
-    "$java_bin" ${opts:--XX:+UseParallelGC -Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError} "${provider[@]}" \
+    "$java_bin" ${opts:--XX:+UseParallelGC -Xms64m -Xmx160m -XX:+ExitOnOutOfMemoryError} "${provider[@]}" \
       -cp "$cp:$root/balancer/target/balancer.jar" dev.lb.balancer.Main --config "$work/$name.json" >"$log" 2>&1 &
   elif [ -n "$opts" ]; then
     BALANCER_JAVA_OPTS="$opts" bin/balancer --config "$work/$name.json" >"$log" 2>&1 &
@@ -309,7 +335,7 @@ fi
 # --- load --------------------------------------------------------------------------------------------
 # Raw figures go straight to bench/results/, so they survive a run that is cut short.
 mkdir -p bench/results
-stamp=$(date -u +%Y%m%dT%H%M%SZ)$([ "$quick" = 1 ] && echo -quick || true)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)-$backends$([ "$quick" = 1 ] && echo -quick || true)
 results="bench/results/$stamp.jsonl"
 : >"$results"
 clk=$(getconf CLK_TCK)
@@ -318,7 +344,7 @@ clk=$(getconf CLK_TCK)
 run_case() {
   local round=$1 case=$2 target=$3 conns path threads port pid out before after
   conns=${case#*-}
-  case "$case" in large-*) path=/1m ;; *) path=/ ;; esac
+  case "$case" in large-*) path=$large_path ;; *) path=/ ;; esac
   threads=$([ "$conns" -ge 2 ] && echo 2 || echo 1)
   port=${target_port[$target]} pid=${target_pid[$target]}
   out="$work/wrk-$round-$case-$target.txt"
@@ -342,14 +368,14 @@ EOF
 }
 
 load_avg=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "bench: targets ${targets[*]}; cases $cases_list; $rounds round(s) of ${duration}s; work dir $work"
+echo "bench: backends $backends; targets ${targets[*]}; cases $cases_list; $rounds round(s) of ${duration}s; work dir $work"
 if [ "$warmup" -gt 0 ]; then
   echo "bench: warming up (${warmup}s per balancer, 2s per other target)"
   for t in "${targets[@]}"; do
     secs=2
     [ -n "${target_desc[$t]:-}" ] && secs=$warmup
     wrk -t2 -c50 -d"${secs}s" "http://127.0.0.1:${target_port[$t]}/" >/dev/null 2>&1 || true
-    wrk -t2 -c10 -d2s "http://127.0.0.1:${target_port[$t]}/1m" >/dev/null 2>&1 || true
+    wrk -t2 -c10 -d2s "http://127.0.0.1:${target_port[$t]}$large_path" >/dev/null 2>&1 || true
   done
 fi
 IFS=',' read -r -a cases <<<"$cases_list"
@@ -375,6 +401,7 @@ import json, sys
 json.dump({
   "date": "$(date -u '+%Y-%m-%d %H:%M UTC')",
   "mode": "$([ "$quick" = 1 ] && echo quick || echo full)",
+  "backends": "$backends",
   "rounds": $rounds, "duration": $duration,
   "machine": "$(nproc) CPUs, $cpu_model, Linux $(uname -r)",
   "load": "$load_avg",

@@ -4,6 +4,7 @@ import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.ConfigException;
 import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.control.ReloadSignal;
+import dev.lb.balancer.server.ServerTuning;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,6 +29,7 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         defaultServerProperties();
+        ServerTuning.apply();
         Logging.configure();
         System.exit(new CommandLine(new Main()).execute(args));
     }

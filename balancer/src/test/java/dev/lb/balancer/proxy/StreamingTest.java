@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Bodies far larger than the balancer's heap pass through intact: the balancer runs in a child JVM with
- * {@code -Xmx256m} and moves 1 GiB each way. {@code -Dlb.streamBytes=N} changes the size.
+ * {@code -Xmx160m} (the heap bin/balancer gives it) and moves 1 GiB each way. {@code -Dlb.streamBytes=N} changes the size.
  */
 class StreamingTest {
     private static final long SIZE = Long.getLong("lb.streamBytes", 1L << 30);
@@ -33,7 +33,7 @@ class StreamingTest {
     static void start() throws IOException {
         backend = BackendServer.start("127.0.0.1", 0, "bulk");
         balancer = BalancerProcess.start("{\"host\": \"127.0.0.1\", \"port\": 0, \"adminPort\": 0, "
-                + "\"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}", "-Xmx256m");
+                + "\"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}", "-Xmx160m");
     }
 
     @AfterAll
