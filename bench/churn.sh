@@ -64,22 +64,29 @@ start_backend() { # N: starts backend N on its port; sets backend_pid[N]
 
 # status FIELD [BACKEND_URL]: one number from lbctl status --json (in_flight, or a backend's inFlight).
 status() {
-  lbctl status --json | python3 -c '
+  local json
+  json=$(lbctl status --json --timeout 30) || { echo "churn: lbctl status failed" >&2; exit 1; }
+  python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 field, url = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else None)
 if url is None:
     print(s["balancer"][field])
 else:
-    print(next(b for b in s["backends"] if b["url"] == url)[field])' "$@"
+    print(next(b for b in s["backends"] if b["url"] == url)[field])' "$@" <<<"$json"
 }
 health() { status health "$(url "$1")"; }
+peak_in_flight() { # N: the most requests in flight on backend N over five reads in a row
+  local peak=0 n
+  for _ in 1 2 3 4 5; do n=$(status inFlight "$(url "$1")"); [ "$n" -gt "$peak" ] && peak=$n; done
+  echo "$peak"
+}
 await() { # DESCRIPTION SECONDS COMMAND...: polls COMMAND until it succeeds
   local what=$1 seconds=$2; shift 2
   for _ in $(seq $((seconds * 5))); do "$@" && return 0; sleep 0.2; done
   echo "churn: timed out after ${seconds}s waiting for $what" >&2; exit 1
 }
-is_up() { [ "$(health "$1")" = HEALTH_STATE_UP ]; }
+is_up() { [ "$(health "$1" 2>/dev/null)" = HEALTH_STATE_UP ]; }
 is_down() { [ "$(health "$1")" = HEALTH_STATE_DOWN ]; }
 idle() {
   [ "$(status inFlight)" = 0 ] && for n in 1 2 3; do [ "$(status inFlight "$(url $n)")" = 0 ] || return 1; done
@@ -113,22 +120,23 @@ await "the balancer to listen" 60 grep -q "listening on" "$work/balancer.log"
 await "all backends UP" 30 bash -c "$(declare -f lbctl status health url port is_up); port_base=$port_base; is_up 1 && is_up 2 && is_up 3"
 
 echo "warm-up: $((duration / 3)) s at 100 connections"
-wrk -t2 -c100 -d"$((duration / 3))s" "http://127.0.0.1:$lb_port/" >"$work/warmup.txt"
+# wrk's timeout above the freeze: a request held by the frozen backend is slow, not failed.
+wrk -t2 -c100 -d"$((duration / 3))s" --timeout "$((freeze + 10))s" "http://127.0.0.1:$lb_port/" >"$work/warmup.txt"
 echo "warm-up failures: $(wrk_failures "$work/warmup.txt")"
 await "nothing in flight" 30 idle
 sleep 1 # idle backend connections expire (backendIdleMs 500)
 threads_before=$(proc Threads) fds_before=$(proc fds) rss_before=$(proc VmRSS)
 
 echo "churn: ${duration} s at 100 connections"
-wrk -t2 -c100 -d"${duration}s" --latency "http://127.0.0.1:$lb_port/" >"$work/churn.txt" &
+wrk -t2 -c100 -d"${duration}s" --timeout "$((freeze + 10))s" --latency "http://127.0.0.1:$lb_port/" >"$work/churn.txt" &
 wrk_pid=$!
 pids+=("$wrk_pid")
 sleep 3
-killed_before=$(status inFlight "$(url 1)")
+killed_before=$(peak_in_flight 1)
 kill -9 "${backend_pid[1]}"
 killed_after=$(status inFlight "$(url 1)")
 await "backend 1 DOWN" 30 is_down 1
-frozen_before=$(status inFlight "$(url 2)")
+frozen_before=$(peak_in_flight 2)
 kill -STOP "${backend_pid[2]}"
 frozen_after=$(status inFlight "$(url 2)")
 echo "backend 2 stopped for ${freeze} s"

@@ -155,7 +155,12 @@ public final class Balancer implements AutoCloseable {
         awaitFirstChecks();
         server = listen(new InetSocketAddress(config.host(), config.port()));
         HttpServer listening = server;
-        parts.push("proxy listener", () -> listening.stop(0));
+        // Stops a server whose start did not finish; after a start, the drain below has stopped it.
+        parts.push("proxy listener", () -> {
+            if (!exchanges.draining()) {
+                listening.stop(0);
+            }
+        });
         server.setExecutor(headTimeout.wrap(workers));
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();

@@ -105,7 +105,10 @@ class ShutdownTest {
     }
 
     private String config(int drainMs) {
+        // The first health check runs before the proxy port opens; a generous timeout keeps a loaded
+        // machine from failing it, which would answer the test's request with 503.
         return "{\"host\": \"127.0.0.1\", \"port\": 0, \"adminPort\": 0, \"drainTimeoutMs\": " + drainMs
+                + ", \"healthCheck\": {\"timeoutMs\": 10000}"
                 + ", \"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}";
     }
 
