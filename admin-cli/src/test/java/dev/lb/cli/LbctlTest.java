@@ -68,6 +68,20 @@ class LbctlTest {
     }
 
     @Test
+    void statusSaysWhenSighupDoesNotReloadTheBalancer() throws Exception {
+        // An embedded balancer installs no SIGHUP handler, as one started under nohup cannot.
+        Balancer balancer = balancer(1, 0);
+
+        Run table = run("status", "--target", target(balancer));
+        Run json = run("status", "--json", "--target", target(balancer));
+
+        assertEquals(0, table.exit, table.err);
+        List<String> lines = table.out.lines().toList();
+        assertTrue(lines.get(lines.size() - 1).endsWith("; SIGHUP does not reload it, lbctl reload does"), table.out);
+        assertTrue(json.out.contains("\"sighupReloadAvailable\": false"), json.out);
+    }
+
+    @Test
     void statusJsonIsTheFullAnswerForMachines() throws Exception {
         Balancer balancer = balancer(2, 0);
         awaitChecked(balancer);

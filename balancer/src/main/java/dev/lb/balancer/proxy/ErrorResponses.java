@@ -37,12 +37,18 @@ final class ErrorResponses {
         }
     }
 
+    /**
+     * The phrase the body starts with. The status line's phrase is chosen by the JDK's server, not by
+     * this code (the API has no way to set it; sun.net.httpserver.Code.msg, the same on Java 17 and
+     * 25), and for 408, 413 and 414 it is older wording than RFC 9110's. The body repeats the status
+     * line's phrase so the two never disagree; where the status line has none (431), it gives RFC 9110's.
+     */
     static String reasonPhrase(int status) {
         return switch (status) {
             case 400 -> "Bad Request";
-            case 408 -> "Request Timeout";
-            case 413 -> "Content Too Large";
-            case 414 -> "URI Too Long";
+            case 408 -> "Request Time-Out";
+            case 413 -> "Request Entity Too Large";
+            case 414 -> "Request-URI Too Large";
             case 431 -> "Request Header Fields Too Large";
             case 500 -> "Internal Server Error";
             case 501 -> "Not Implemented";

@@ -150,6 +150,23 @@ class HostileInputTest {
     }
 
     @Test
+    void theBalancersOwnAnswersNameTheStatusInTheBodyAsTheStatusLineDoes() throws IOException {
+        for (String request : List.of("GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: h\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: h\r\nCookie: " + "a".repeat(40_000) + "\r\n\r\n")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", balancer.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                String statusLine = answer.substring(0, answer.indexOf("\r\n"));
+                String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+                String code = statusLine.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3);
+                String phrase = statusLine.substring("HTTP/1.1 NNN".length()).strip();
+                assertTrue(body.startsWith(code + " " + (phrase.isEmpty() ? "" : phrase + ":")), statusLine + " / " + body);
+            }
+        }
+    }
+
+    @Test
     void oversizedHeadsAreRejectedWith431OrDroppedAndTheBalancerKeepsServing() throws IOException {
         try (RawHttp client = new RawHttp(balancer.port())) {
             client.send("GET / HTTP/1.1\r\nHost: h\r\nCookie: " + "a".repeat(40_000) + "\r\n\r\n");
