@@ -28,35 +28,9 @@ public final class Main implements Callable<Integer> {
     private Path configPath;
 
     public static void main(String[] args) {
-        defaultServerProperties();
         ServerTuning.apply();
         Logging.configure();
         System.exit(new CommandLine(new Main()).execute(args));
-    }
-
-    /**
-     * Settings of the JDK's HTTP server, read once when it first loads, so set before any balancer is
-     * made; an operator's {@code -D} setting wins. Process-wide, so they belong to the process's entry
-     * point, not to a {@link Balancer} (of which a JVM may hold several).
-     */
-    private static void defaultServerProperties() {
-        // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold small responses back for up to
-        // 40 ms each.
-        defaultProperty("sun.net.httpserver.nodelay", "true");
-        // Hard caps at which the server drops a connection without an answer. ProxyHandler answers 431
-        // well below them (32 KiB, 100 fields); these only bound the memory a hostile head can take.
-        defaultProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(128 * 1024));
-        defaultProperty("sun.net.httpserver.maxReqHeaders", "200");
-        // Idle keep-alive connections, and connections that never send a byte, are closed after this
-        // many seconds. (maxReqTime is left unset: it also covers the request body and would cut long
-        // uploads; RequestHeadTimeout bounds the head alone.)
-        defaultProperty("sun.net.httpserver.idleInterval", "30");
-    }
-
-    private static void defaultProperty(String name, String value) {
-        if (System.getProperty(name) == null) {
-            System.setProperty(name, value);
-        }
     }
 
     @Override

@@ -2,7 +2,8 @@ package dev.lb.balancer.server;
 
 /**
  * System properties of the JDK's {@code HttpServer} that must be set before its configuration class
- * loads (it reads them once). {@code Main} applies them first thing; an operator's {@code -D} setting
+ * loads (it reads them once). Process-wide, so {@code Main}, the process's entry point, applies them
+ * first thing, not a {@code Balancer} (of which a JVM may hold several); an operator's {@code -D} setting
  * wins.
  */
 public final class ServerTuning {
@@ -23,6 +24,17 @@ public final class ServerTuning {
 
     public static void apply() {
         defaultProperty("sun.net.httpserver.maxIdleConnections", MAX_IDLE_CONNECTIONS);
+        // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold small responses back for up to
+        // 40 ms each.
+        defaultProperty("sun.net.httpserver.nodelay", "true");
+        // Hard caps at which the server drops a connection without an answer. ProxyHandler answers 431
+        // well below them (32 KiB, 100 fields); these only bound the memory a hostile head can take.
+        defaultProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(128 * 1024));
+        defaultProperty("sun.net.httpserver.maxReqHeaders", "200");
+        // Idle keep-alive connections, and connections that never send a byte, are closed after this
+        // many seconds. (maxReqTime is left unset: it also covers the request body and would cut long
+        // uploads; RequestHeadTimeout bounds the head alone.)
+        defaultProperty("sun.net.httpserver.idleInterval", "30");
     }
 
     private static void defaultProperty(String name, String value) {
