@@ -16,8 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -65,6 +67,8 @@ public final class ScriptedBackend implements AutoCloseable {
     private final AtomicInteger closed = new AtomicInteger();
     private volatile Responder responder;
     private volatile int idleCloseMillis;
+    /** Counted down when the accept loop has left {@code accept()} for good. */
+    private final CountDownLatch acceptorDone = new CountDownLatch(1);
 
     public ScriptedBackend(Responder responder) throws IOException {
         this.responder = responder;
@@ -122,15 +126,24 @@ public final class ScriptedBackend implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
+        try {
+            while (!server.isClosed()) {
+                Socket socket;
+                try {
+                    socket = server.accept();
+                } catch (IOException e) {
+                    return;
+                }
                 sockets.add(socket);
+                if (server.isClosed()) {
+                    // Accepted while closing: closed by close() with the others, never served.
+                    return;
+                }
                 int id = connections.incrementAndGet();
                 threads.execute(() -> serve(socket, id));
-            } catch (IOException e) {
-                return;
             }
+        } finally {
+            acceptorDone.countDown();
         }
     }
 
@@ -229,6 +242,14 @@ public final class ScriptedBackend implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+        // A thread blocked in accept() keeps the listening socket accepting until it returns, which on a
+        // loaded machine can be after close() did: a connect in that window would reach a backend that
+        // never answers. Waiting for the loop to end makes a closed backend refuse, as a dead one does.
+        try {
+            acceptorDone.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (Socket socket : sockets) {
             socket.close();
         }
