@@ -21,6 +21,7 @@ import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
 import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.server.ExchangeTracker;
+import dev.lb.balancer.server.HttpServers;
 import dev.lb.balancer.server.RequestHeadTimeout;
 import dev.lb.balancer.server.WorkerExecutors;
 
@@ -55,6 +56,8 @@ public final class Balancer implements AutoCloseable {
         // many seconds. (maxReqTime is left unset: it also covers the request body and would cut long
         // uploads; RequestHeadTimeout bounds the head alone.)
         defaultProperty("sun.net.httpserver.idleInterval", "30");
+        // Jetty's jar on the class path registers its provider as a service; the config chooses instead.
+        HttpServers.preferJdkProvider();
     }
 
     private static void defaultProperty(String name, String value) {
@@ -124,7 +127,7 @@ public final class Balancer implements AutoCloseable {
     public synchronized Balancer start() throws StartupException {
         InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         try {
-            server = HttpServer.create(address, 1024);
+            server = HttpServers.create(config.server(), address, 1024, config.timeouts(), config.workerThreads());
         } catch (BindException e) {
             throw new StartupException("cannot listen on " + config.host() + ":" + config.port()
                     + ": port already in use (stop the other process or change \"port\" in the config)");
@@ -140,7 +143,9 @@ public final class Balancer implements AutoCloseable {
         }
         workers = created.executor();
         headTimeout = new RequestHeadTimeout(config.timeouts().requestHead());
-        server.setExecutor(headTimeout.wrap(workers));
+        if (HttpServers.usesGivenExecutor(server)) {
+            server.setExecutor(headTimeout.wrap(workers));
+        }
         bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
         ProxyHandler proxy = new ProxyHandler(pool, strategy, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
@@ -170,7 +175,7 @@ public final class Balancer implements AutoCloseable {
         }
         healthChecker.start();
         LOG.log(System.Logger.Level.INFO, "listening on {0}:{1,number,#} ({2}, {3}); backends: {4}",
-                config.host(), port(), strategy.name(), created.description(),
+                config.host(), port(), strategy.name(), HttpServers.describe(server, created.description()),
                 pool.all().stream().map(Backend::toString).collect(Collectors.joining(", ")));
         return this;
     }
@@ -191,6 +196,11 @@ public final class Balancer implements AutoCloseable {
     /** Runtime changes and config reloads. */
     public RuntimeControl control() {
         return control;
+    }
+
+    /** The class serving the proxy port: which implementation of the HTTP server API is in use. */
+    public String serverImplementation() {
+        return server.getClass().getName();
     }
 
     /** The port the proxy listens on; differs from the config's when that was 0. */

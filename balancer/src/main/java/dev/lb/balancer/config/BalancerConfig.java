@@ -20,6 +20,7 @@ import java.util.List;
  * @param drainTimeout  how long a shutdown waits for in-flight requests to finish, and how long a
  *                      backend removed by a reload may take to drain before it is dropped anyway
  * @param metrics       the Prometheus metrics endpoint
+ * @param server        which implementation of the HTTP server API serves the proxy port
  */
 public record BalancerConfig(
         String host,
@@ -34,10 +35,20 @@ public record BalancerConfig(
         int workerThreads,
         ExecutorKind executor,
         java.time.Duration drainTimeout,
-        MetricsConfig metrics) {
+        MetricsConfig metrics,
+        ServerKind server) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A config served by the JDK's server. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, ServerKind.JDK);
     }
 
     /** A config without a metrics endpoint. */

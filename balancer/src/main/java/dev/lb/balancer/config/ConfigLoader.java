@@ -86,7 +86,7 @@ public final class ConfigLoader {
             Fields.checkKnown(source, top, "", Set.of(
                     "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
                     "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
-                    "metricsPort", "metricsHost"));
+                    "metricsPort", "metricsHost", "server"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -110,8 +110,11 @@ public final class ConfigLoader {
                     "executor", "\"" + executorName + "\" is not an executor; use one of " + ExecutorKind.allNames()));
             Duration drainTimeout = Duration.ofMillis(integer(top, "drainTimeoutMs", 30_000, 0, 3_600_000));
             MetricsConfig metrics = metrics(top, port, adminPort);
+            String serverName = string(top, "server", ServerKind.JDK.configName());
+            ServerKind server = ServerKind.fromConfigName(serverName).orElseThrow(() -> problem(
+                    "server", "\"" + serverName + "\" is not an HTTP server; use one of " + ServerKind.allNames()));
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
-                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics);
+                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, server);
         }
 
         /** Metrics are served only when the file gives a {@code metricsPort}. */

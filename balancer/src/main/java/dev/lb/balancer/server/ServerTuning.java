@@ -23,6 +23,7 @@ public final class ServerTuning {
 
     public static void apply() {
         defaultProperty("sun.net.httpserver.maxIdleConnections", MAX_IDLE_CONNECTIONS);
+        HttpServers.preferJdkProvider();
     }
 
     private static void defaultProperty(String name, String value) {
