@@ -18,9 +18,7 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
@@ -61,12 +59,15 @@ final class JettyServer extends HttpServer {
     private final JettyHttpServer api;
     private final ServerConnector connector;
     private final QueuedThreadPool threads;
+    private final ProxyRequests requests;
 
-    private JettyServer(Server jetty, JettyHttpServer api, ServerConnector connector, QueuedThreadPool threads) {
+    private JettyServer(Server jetty, JettyHttpServer api, ServerConnector connector, QueuedThreadPool threads,
+                        ProxyRequests requests) {
         this.jetty = jetty;
         this.api = api;
         this.connector = connector;
         this.threads = threads;
+        this.requests = requests;
     }
 
     static JettyServer create(InetSocketAddress address, int backlog, TimeoutConfig timeouts, int maxThreads)
@@ -75,7 +76,8 @@ final class JettyServer extends HttpServer {
         threads.setName("proxy-jetty");
         Server jetty = new Server(threads);
         // JettyHttpServer adds each context to the ContextHandlerCollection it finds below the server.
-        jetty.setHandler(new GracefulHandler(new BackendWaitIsNotIdle(new ContextHandlerCollection(true))));
+        ProxyRequests requests = new ProxyRequests(new ContextHandlerCollection(true));
+        jetty.setHandler(new GracefulHandler(requests));
 
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -96,7 +98,7 @@ final class JettyServer extends HttpServer {
         // bind() finds the connector above by its port and adds none of its own.
         JettyHttpServer api = new JettyHttpServer(jetty, false);
         api.bind(address, backlog);
-        return new JettyServer(jetty, api, connector, threads);
+        return new JettyServer(jetty, api, connector, threads, requests);
     }
 
     /** Binds at creation, as the JDK server does, so a port in use fails the start with a BindException. */
@@ -156,8 +158,12 @@ final class JettyServer extends HttpServer {
     @Override
     public HttpContext createContext(String path, HttpHandler handler) {
         return api.createContext(path, exchange -> {
-            exchange.setStreams(new CheckedBody(exchange.getRequestBody()), null);
-            handler.handle(exchange);
+            try {
+                handler.handle(exchange);
+            } catch (IOException | RuntimeException e) {
+                requests.abortCurrent();
+                throw e;
+            }
         });
     }
 
@@ -182,48 +188,43 @@ final class JettyServer extends HttpServer {
     }
 
     /**
-     * Jetty's request body stream reports a malformed body (a bad chunk) with an unchecked
-     * {@code BadMessageException}; the handlers expect an {@link IOException} from a failing client read,
-     * as the JDK server throws, so they answer 400 and release the backend instead of unwinding.
+     * Jetty's request as the handlers below it run, on the thread that runs them (jetty-http-spi calls
+     * the {@code HttpHandler} within {@code handle}), and two policies that need it:
+     * <ul>
+     *   <li>Jetty fails a request that is idle for the handling idle timeout even when the client owes
+     *       nothing, which for a proxy means while it waits for a slow backend; such timeouts are
+     *       ignored. A read or write that is pending still fails on the timeout (Jetty delivers it there
+     *       without asking this listener).</li>
+     *   <li>The proxy ends an exchange it cannot answer (a client that stalled or broke its body) by
+     *       throwing, and the JDK server then closes the connection without an answer. jetty-http-spi
+     *       would answer {@code 200} with an empty body instead, a false success; so the connection is
+     *       closed here first.</li>
+     * </ul>
      */
-    private static final class CheckedBody extends FilterInputStream {
-        CheckedBody(InputStream in) {
-            super(in);
-        }
+    private static final class ProxyRequests extends Handler.Wrapper {
+        private final ThreadLocal<Request> current = new ThreadLocal<>();
 
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (RuntimeException e) {
-                throw new IOException("malformed request body: " + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            try {
-                return super.read(buffer, offset, length);
-            } catch (RuntimeException e) {
-                throw new IOException("malformed request body: " + e.getMessage(), e);
-            }
-        }
-    }
-
-    /**
-     * Jetty fails a request that is idle for the handling idle timeout even when the client owes nothing,
-     * which for a proxy means while it waits for a slow backend. A read or write that is pending still
-     * fails on the timeout (Jetty delivers it there without asking this listener).
-     */
-    private static final class BackendWaitIsNotIdle extends Handler.Wrapper {
-        BackendWaitIsNotIdle(Handler handler) {
+        ProxyRequests(Handler handler) {
             super(handler);
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             request.addIdleTimeoutListener(timeout -> false);
-            return super.handle(request, response, callback);
+            current.set(request);
+            try {
+                return super.handle(request, response, callback);
+            } finally {
+                current.remove();
+            }
+        }
+
+        /** Closes the connection of the request this thread is handling, with no answer. */
+        void abortCurrent() {
+            Request request = current.get();
+            if (request != null) {
+                request.getConnectionMetaData().getConnection().getEndPoint().close();
+            }
         }
     }
 }
