@@ -23,6 +23,7 @@ import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
 import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.server.ExchangeTracker;
+import dev.lb.balancer.server.HttpServers;
 import dev.lb.balancer.server.RequestHeadTimeout;
 import dev.lb.balancer.server.WorkerExecutors;
 import dev.lb.balancer.util.LocalPorts;
@@ -48,6 +49,12 @@ public final class Balancer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Balancer.class.getName());
     /** Beyond the check timeout, for the checks' threads to be scheduled and report on a busy machine. */
     private static final Duration FIRST_ROUND_SLACK = Duration.ofMillis(500);
+
+    static {
+        // Jetty's jar on the class path registers its provider as a service; the config chooses instead.
+        // (Main sets the same first thing; this covers a balancer embedded in another program.)
+        HttpServers.preferJdkProvider();
+    }
 
     /** The config the balancer started with; {@link #config()} is the one in effect after reloads. */
     private final BalancerConfig config;
@@ -161,7 +168,9 @@ public final class Balancer implements AutoCloseable {
                 listening.stop(0);
             }
         });
-        server.setExecutor(headTimeout.wrap(workers));
+        if (HttpServers.usesGivenExecutor(server)) {
+            server.setExecutor(headTimeout.wrap(workers));
+        }
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();
@@ -174,7 +183,7 @@ public final class Balancer implements AutoCloseable {
         // Last in, so first out: requests in flight finish while the admin API and metrics still answer.
         parts.push("proxy drain", () -> drain(listening));
         LOG.log(System.Logger.Level.INFO, "listening on {0}:{1,number,#} ({2}, {3}, {4}); backends: {5}",
-                config.host(), port(), strategy.name(), created.description(), openFilesNote(),
+                config.host(), port(), strategy.name(), HttpServers.describe(server, created.description()), openFilesNote(),
                 pool.all().stream().map(Backend::toString).collect(Collectors.joining(", ")));
         warnIfFewOpenFiles();
     }
@@ -189,7 +198,7 @@ public final class Balancer implements AutoCloseable {
             }
         }
         try {
-            return HttpServer.create(address, 1024);
+            return HttpServers.create(config.server(), address, 1024, config.timeouts(), config.workerThreads());
         } catch (BindException e) {
             throw inUse(where);
         } catch (IOException e) {
@@ -250,6 +259,11 @@ public final class Balancer implements AutoCloseable {
     /** Runtime changes and config reloads. */
     public RuntimeControl control() {
         return control;
+    }
+
+    /** The class serving the proxy port: which implementation of the HTTP server API is in use. */
+    public String serverImplementation() {
+        return server.getClass().getName();
     }
 
     /** The port the proxy listens on; differs from the config's when that was 0. */

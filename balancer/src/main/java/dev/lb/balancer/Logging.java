@@ -8,6 +8,7 @@ final class Logging {
     /** Held so the levels set here are not lost when java.util.logging drops unreferenced loggers. */
     private static final Logger[] QUIETED = {
             Logger.getLogger("okhttp3"), Logger.getLogger("io.grpc"), Logger.getLogger("io.netty"),
+            Logger.getLogger("org.eclipse.jetty"),
     };
 
     private Logging() {

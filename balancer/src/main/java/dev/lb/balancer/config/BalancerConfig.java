@@ -22,6 +22,7 @@ import java.util.List;
  * @param metrics       the Prometheus metrics endpoint
  * @param queue         where requests wait while every backend is at its {@code maxConnections}
  * @param retryBudget   how many retries recent traffic allows
+ * @param server        which implementation of the HTTP server API serves the proxy port
  */
 public record BalancerConfig(
         String host,
@@ -38,19 +39,20 @@ public record BalancerConfig(
         java.time.Duration drainTimeout,
         MetricsConfig metrics,
         QueueConfig queue,
-        RetryBudgetConfig retryBudget) {
+        RetryBudgetConfig retryBudget,
+        ServerKind server) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
     }
 
-    /** A config with the default request queue and retry budget. */
+    /** A config with the default request queue and retry budget, served by the JDK's server. */
     public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
                           TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
                           int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
                           MetricsConfig metrics) {
         this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
-                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT);
+                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT, ServerKind.JDK);
     }
 
     /** A config without a metrics endpoint. */

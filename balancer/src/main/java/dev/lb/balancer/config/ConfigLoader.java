@@ -91,7 +91,7 @@ public final class ConfigLoader {
             Fields.checkKnown(source, top, "", Set.of(
                     "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
                     "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
-                    "metricsPort", "metricsHost", "queue", "retryBudget"));
+                    "metricsPort", "metricsHost", "queue", "retryBudget", "server"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -117,8 +117,11 @@ public final class ConfigLoader {
             MetricsConfig metrics = metrics(top, port, adminPort);
             QueueConfig queue = queue(top);
             RetryBudgetConfig retryBudget = retryBudget(top);
+            String serverName = string(top, "server", ServerKind.JDK.configName());
+            ServerKind server = ServerKind.fromConfigName(serverName).orElseThrow(() -> problem(
+                    "server", "\"" + serverName + "\" is not an HTTP server; use one of " + ServerKind.allNames()));
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
-                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget);
+                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget, server);
         }
 
         private RetryBudgetConfig retryBudget(ObjectNode top) throws ConfigException {

@@ -25,6 +25,7 @@ final class RestartOnly {
         diff(lines, "retries", running.retries(), file.retries());
         diff(lines, "workerThreads", running.workerThreads(), file.workerThreads());
         diff(lines, "executor", running.executor().configName(), file.executor().configName());
+        diff(lines, "server", running.server().configName(), file.server().configName());
         return lines;
     }
 
@@ -33,7 +34,7 @@ final class RestartOnly {
         return new BalancerConfig(running.host(), running.port(), file.servers(), file.healthCheck(), file.timeouts(),
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
-                file.retryBudget());
+                file.retryBudget(), running.server());
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {

@@ -56,6 +56,11 @@ final class RequestValidator {
         if (target.getScheme() != null && !isHttpScheme(target.getScheme())) {
             return reject(400, "absolute request target must be http or https");
         }
+        // The JDK server hands CONNECT's authority-form target on as a URI with a scheme (refused just
+        // above); Jetty's server hands it on as "/", so the method itself is refused: no tunnels.
+        if (exchange.getRequestMethod().equals("CONNECT")) {
+            return reject(501, "CONNECT is not supported: this balancer does not open tunnels");
+        }
         Headers headers = exchange.getRequestHeaders();
         Optional<ProxyException> size = checkSize(headers);
         if (size.isPresent()) {

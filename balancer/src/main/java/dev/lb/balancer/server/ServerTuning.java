@@ -35,6 +35,8 @@ public final class ServerTuning {
         // many seconds. (maxReqTime is left unset: it also covers the request body and would cut long
         // uploads; RequestHeadTimeout bounds the head alone.)
         defaultProperty("sun.net.httpserver.idleInterval", "30");
+        // Jetty's jar on the class path registers its provider as a service; the config chooses instead.
+        HttpServers.preferJdkProvider();
     }
 
     private static void defaultProperty(String name, String value) {

@@ -101,6 +101,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theJdkServerIsTheDefaultAndJettyIsAChoice() throws Exception {
+        assertEquals(ServerKind.JDK, ConfigLoader.parse(SEED, "config.json").server());
+        assertEquals(ServerKind.JETTY, ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "jetty"}""", "c.json").server());
+    }
+
+    @Test
     void aRequestHeadTimeoutBelow100MsIsRefusedWithItsPath() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
                 {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "timeouts": {"requestHeadMs": 5}}""",
@@ -174,6 +181,7 @@ class ConfigLoaderTest {
             "healthy not a boolean    | {\"port\": 1, \"servers\": [{\"url\": \"http://a:1\", \"healthy\": \"yes\"}]} | servers[0].healthy must be true or false",
             "admin port clashes       | {\"port\": 9090, \"servers\": [{\"url\": \"http://a:1\"}]}          | adminPort 9090 is also the proxy's \"port\"",
             "top level not an object  | [1, 2]                                                              | the top level must be a JSON object",
+            "unknown server           | {\"port\": 1, \"servers\": [{\"url\": \"http://a:1\"}], \"server\": \"netty\"} | server \"netty\" is not an HTTP server; use one of \"jdk\", \"jetty\"",
             "threshold zero           | {\"port\": 1, \"servers\": [{\"url\": \"http://a:1\"}], \"healthCheck\": {\"healthyThreshold\": 0}} | healthCheck.healthyThreshold 0 is out of range",
     })
     void everyValidationErrorNamesTheField(String situation, String json, String expected) {

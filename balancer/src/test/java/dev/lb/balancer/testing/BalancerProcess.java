@@ -37,7 +37,10 @@ public final class BalancerProcess implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts {@code Main} with this config and JVM options, and waits until it listens. */
+    /**
+     * Starts {@code Main} with this config and JVM options, and waits until it listens. The config gets
+     * the server of {@link TestConfigs#SERVER_PROPERTY} when it names none.
+     */
     public static BalancerProcess start(String configJson, String... jvmOptions) throws IOException {
         return start(List.of(), configJson, jvmOptions);
     }
@@ -57,7 +60,7 @@ public final class BalancerProcess implements AutoCloseable {
     private static BalancerProcess start(List<String> launcher, String configJson, String... jvmOptions)
             throws IOException {
         Path config = Files.createTempFile("balancer-", ".json");
-        Files.writeString(config, configJson);
+        Files.writeString(config, TestConfigs.withTestServer(configJson));
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(launcher);
         command.add(java);

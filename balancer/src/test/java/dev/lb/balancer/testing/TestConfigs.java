@@ -37,10 +37,34 @@ public final class TestConfigs {
             if (!extraJson.isBlank()) {
                 root.setAll((ObjectNode) MAPPER.readTree("{" + extraJson + "}"));
             }
-            return MAPPER.writeValueAsString(root);
+            return MAPPER.writeValueAsString(withTestServer(root));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The system property {@value #SERVER_PROPERTY} (e.g. {@code jetty}) runs a test's balancers on that
+     * HTTP server, unless the test chose one; the hardening suites run once per server this way
+     * (balancer/pom.xml).
+     */
+    public static final String SERVER_PROPERTY = "lb.test.server";
+
+    /** A whole config's JSON with the {@value #SERVER_PROPERTY} server added, for tests that write their own. */
+    public static String withTestServer(String configJson) {
+        try {
+            return MAPPER.writeValueAsString(withTestServer((ObjectNode) MAPPER.readTree(configJson)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ObjectNode withTestServer(ObjectNode root) {
+        String server = System.getProperty(SERVER_PROPERTY, "");
+        if (!server.isBlank() && !root.has("server")) {
+            root.put("server", server);
+        }
+        return root;
     }
 
     /** {@link #json} parsed and validated by the real loader. */
