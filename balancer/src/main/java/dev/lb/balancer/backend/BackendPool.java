@@ -135,7 +135,7 @@ public final class BackendPool {
             Drain previous = backend.drain();
             if (state == AdminState.DRAINING) {
                 started = new Drain(backend, clock.instant());
-                started.completion().thenAccept(this::drained);
+                started.announced(started.completion().thenAccept(this::drained));
                 backend.drain(started);
             } else {
                 backend.drain(null);

@@ -18,6 +18,8 @@ public final class Drain {
     private final Backend backend;
     private final Instant startedAt;
     private final CompletableFuture<Drain> completion = new CompletableFuture<>();
+    /** Completes once the pool has published this drain's DRAINED event (set by the pool when it starts it). */
+    private volatile CompletableFuture<Void> announced = CompletableFuture.completedFuture(null);
     private final List<IntConsumer> progress = new CopyOnWriteArrayList<>();
 
     Drain(Backend backend, Instant startedAt) {
@@ -45,6 +47,19 @@ public final class Drain {
      */
     public CompletableFuture<Drain> completion() {
         return completion;
+    }
+
+    /**
+     * Completes after {@link #completion()} and after the pool published the DRAINED event, or
+     * exceptionally when the drain was abandoned: what follows a drain (dropping the backend) waits on
+     * this, so its events come after DRAINED.
+     */
+    public CompletableFuture<Void> announced() {
+        return announced;
+    }
+
+    void announced(CompletableFuture<Void> announced) {
+        this.announced = announced;
     }
 
     public boolean isDone() {

@@ -70,6 +70,12 @@ final class Membership implements AutoCloseable {
         CompletableFuture<Backend> removed = new CompletableFuture<>();
         Removal removal = new Removal(drain, removed);
         removals.put(backend, removal);
+        if (drain.announced().isDone()) {
+            // Nothing in flight and DRAINED published: dropped now, on the caller's (control) thread, so a
+            // reload's REMOVED comes before its RELOAD event, as Watch documents, instead of racing it.
+            drop(backend, actor);
+            return removal;
+        }
         long timeoutMs = drainTimeout.get().toMillis();
         ScheduledFuture<?> deadline = executor.schedule(() -> {
             LOG.log(System.Logger.Level.WARNING, "backend {0} still has {1} in flight after {2} ms; removing it anyway",
@@ -77,7 +83,8 @@ final class Membership implements AutoCloseable {
             drop(backend, actor);
         }, timeoutMs, TimeUnit.MILLISECONDS);
         // Dropping takes the pool's lock: never on the request thread whose release ended the drain.
-        drain.completion().whenCompleteAsync((done, abandoned) -> {
+        // After DRAINED is published (or the drain abandoned), so REMOVED always follows DRAINED.
+        drain.announced().whenCompleteAsync((done, abandoned) -> {
             deadline.cancel(false);
             drop(backend, actor);
         }, executor);

@@ -251,6 +251,9 @@ class AdminControlTest {
             int weightEvent = indexOf(watch, e -> e.hasAdmin() && e.getAdmin().getKind() == AdminChangeKind.ADMIN_CHANGE_KIND_WEIGHT);
             int firstReload = indexOf(watch, WatchEvent::hasReload);
             assertTrue(weightEvent >= 0 && weightEvent < firstReload, "the reload's own changes come before its outcome");
+            int removedEvent = indexOf(watch, e -> e.hasAdmin() && e.getAdmin().getKind() == AdminChangeKind.ADMIN_CHANGE_KIND_REMOVED);
+            assertTrue(removedEvent >= 0 && removedEvent < firstReload,
+                    "a backend with nothing in flight is removed before the reload's outcome: " + watch.received);
             assertEquals(ACTOR + " reload", watch.received.get(weightEvent).getAdmin().getActor());
         }
     }
