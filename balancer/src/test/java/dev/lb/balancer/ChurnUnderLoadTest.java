@@ -236,7 +236,9 @@ class ChurnUnderLoadTest {
     /** A real {@code backend-server}, in a JVM of its own so it can be killed and frozen. */
     private static Process startBackend(int port) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
+        // The test class path carries Jetty's provider as a service: name the JDK's, as the jar runs.
         Process process = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dcom.sun.net.httpserver.HttpServerProvider=sun.net.httpserver.DefaultHttpServerProvider",
                 "-cp", System.getProperty("java.class.path"), "dev.lb.backendserver.BackendServerMain",
                 "--port", Integer.toString(port))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
