@@ -242,8 +242,14 @@ class ChurnUnderLoadTest {
                 "-cp", System.getProperty("java.class.path"), "dev.lb.backendserver.BackendServerMain",
                 "--port", Integer.toString(port))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        Await.until("backend-server on " + port, Duration.ofSeconds(60), () -> listening(port) || !process.isAlive());
-        assertTrue(process.isAlive(), () -> "backend-server on " + port + " exited with " + process.exitValue());
+        try {
+            Await.until("backend-server on " + port, Duration.ofSeconds(60), () -> listening(port) || !process.isAlive());
+            assertTrue(process.isAlive(), () -> "backend-server on " + port + " exited with " + process.exitValue());
+        } catch (AssertionError e) {
+            // Not yet in the list the clean-up kills: end it here, so a failed start leaves no process.
+            process.destroyForcibly();
+            throw e;
+        }
         return process;
     }
 
