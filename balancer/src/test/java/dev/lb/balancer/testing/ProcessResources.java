@@ -34,7 +34,16 @@ public final class ProcessResources {
     /** Names of the threads alive now that were not in {@code before}. */
     public static Set<String> newThreads(Set<Thread> before) {
         return threads().stream().filter(thread -> !before.contains(thread))
-                .map(Thread::getName).collect(Collectors.toSet());
+                .map(Thread::getName).filter(name -> !jvmWide(name)).collect(Collectors.toSet());
+    }
+
+    /**
+     * Threads of pools the whole JVM shares, which start on first use by anyone and idle out on their
+     * own schedule (the common pool keeps a worker 60 s): not the balancer's to end.
+     */
+    private static boolean jvmWide(String name) {
+        return name.startsWith("ForkJoinPool.commonPool-") || name.equals("process reaper")
+                || name.equals("Attach Listener") || name.contains("CompilerThread");
     }
 
     /** Open file descriptors of the process {@code pid} ("self" for this JVM). */
