@@ -16,7 +16,6 @@ import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.metrics.BalancerMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
-import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.select.SelectionStrategy;
@@ -26,6 +25,7 @@ import dev.lb.balancer.server.ExchangeTracker;
 import dev.lb.balancer.server.HttpServers;
 import dev.lb.balancer.server.RequestHeadTimeout;
 import dev.lb.balancer.server.WorkerExecutors;
+import dev.lb.balancer.upstream.BackendClient;
 import dev.lb.balancer.util.LocalPorts;
 import dev.lb.balancer.util.OpenFiles;
 
@@ -99,7 +99,7 @@ public final class Balancer implements AutoCloseable {
         this.queue = new RequestQueue(pool, strategy, config.queue());
         pool.addListener(queue);
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
-        this.backendClient = new BackendClient(config.timeouts());
+        this.backendClient = BackendClient.create(config.timeouts(), config.backendClient());
         this.control = new RuntimeControl(pool, healthChecker, backendClient, queue, config, configPath, clock);
         // Made here, not in start: their threads are the balancer's from now on, so stop (or close
         // without start) ends them too.

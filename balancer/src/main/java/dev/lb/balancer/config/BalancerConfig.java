@@ -23,6 +23,7 @@ import java.util.List;
  * @param queue         where requests wait while every backend is at its {@code maxConnections}
  * @param retryBudget   how many retries recent traffic allows
  * @param server        which implementation of the HTTP server API serves the proxy port
+ * @param backendClient which client carries requests to plain-HTTP backends
  */
 public record BalancerConfig(
         String host,
@@ -40,19 +41,24 @@ public record BalancerConfig(
         MetricsConfig metrics,
         QueueConfig queue,
         RetryBudgetConfig retryBudget,
-        ServerKind server) {
+        ServerKind server,
+        BackendClientKind backendClient) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
     }
 
-    /** A config with the default request queue and retry budget, served by the JDK's server. */
+    /**
+     * A config with the default request queue and retry budget, served by the JDK's server, reaching
+     * plain-HTTP backends with the direct client.
+     */
     public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
                           TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
                           int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
                           MetricsConfig metrics) {
         this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
-                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT, ServerKind.JDK);
+                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT, ServerKind.JDK,
+                BackendClientKind.DIRECT);
     }
 
     /** A config without a metrics endpoint. */

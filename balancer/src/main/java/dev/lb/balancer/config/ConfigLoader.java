@@ -91,7 +91,7 @@ public final class ConfigLoader {
             Fields.checkKnown(source, top, "", Set.of(
                     "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
                     "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
-                    "metricsPort", "metricsHost", "queue", "retryBudget", "server"));
+                    "metricsPort", "metricsHost", "queue", "retryBudget", "server", "backendClient"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -120,8 +120,16 @@ public final class ConfigLoader {
             String serverName = string(top, "server", ServerKind.JDK.configName());
             ServerKind server = ServerKind.fromConfigName(serverName).orElseThrow(() -> problem(
                     "server", "\"" + serverName + "\" is not an HTTP server; use one of " + ServerKind.allNames()));
+            BackendClientKind backendClient = backendClient(top);
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
-                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget, server);
+                    adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget, server,
+                    backendClient);
+        }
+
+        private BackendClientKind backendClient(ObjectNode top) throws ConfigException {
+            String name = string(top, "backendClient", BackendClientKind.DIRECT.configName());
+            return BackendClientKind.fromConfigName(name).orElseThrow(() -> problem("backendClient",
+                    "\"" + name + "\" is not a backend client; use one of " + BackendClientKind.allNames()));
         }
 
         private RetryBudgetConfig retryBudget(ObjectNode top) throws ConfigException {

@@ -8,9 +8,9 @@ import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.HealthCheckConfig;
 import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.health.HealthChecker;
-import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.proxy.RetryBudget;
+import dev.lb.balancer.upstream.BackendClient;
 
 import java.net.URI;
 import java.util.ArrayList;

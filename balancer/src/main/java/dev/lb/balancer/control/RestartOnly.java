@@ -26,6 +26,7 @@ final class RestartOnly {
         diff(lines, "workerThreads", running.workerThreads(), file.workerThreads());
         diff(lines, "executor", running.executor().configName(), file.executor().configName());
         diff(lines, "server", running.server().configName(), file.server().configName());
+        diff(lines, "backendClient", running.backendClient().configName(), file.backendClient().configName());
         return lines;
     }
 
@@ -34,7 +35,7 @@ final class RestartOnly {
         return new BalancerConfig(running.host(), running.port(), file.servers(), file.healthCheck(), file.timeouts(),
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
-                file.retryBudget(), running.server());
+                file.retryBudget(), running.server(), running.backendClient());
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {

@@ -11,9 +11,9 @@ import dev.lb.balancer.config.ConfigException;
 import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.health.HealthChecker;
-import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.proxy.RetryBudget;
+import dev.lb.balancer.upstream.BackendClient;
 
 import java.net.URI;
 import java.nio.file.Path;

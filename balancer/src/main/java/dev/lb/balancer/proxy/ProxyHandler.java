@@ -8,6 +8,13 @@ import dev.lb.balancer.config.RetryBudgetConfig;
 import dev.lb.balancer.config.TimeoutConfig;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.server.ClientReadTimeout;
+import dev.lb.balancer.upstream.Attempt;
+import dev.lb.balancer.upstream.BackendClient;
+import dev.lb.balancer.upstream.BackendRequest;
+import dev.lb.balancer.upstream.BackendResponse;
+import dev.lb.balancer.upstream.ClientReadException;
+import dev.lb.balancer.upstream.ResponseHead;
+import dev.lb.balancer.upstream.StreamingRequestBody;
 import dev.lb.balancer.util.Failures;
 
 import java.io.IOException;

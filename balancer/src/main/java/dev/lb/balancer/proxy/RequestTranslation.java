@@ -3,9 +3,11 @@ package dev.lb.balancer.proxy;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import dev.lb.balancer.server.ClientReadTimeout;
+import dev.lb.balancer.upstream.BackendRequest;
+import dev.lb.balancer.upstream.StreamingRequestBody;
 import okhttp3.HttpUrl;
-import okhttp3.Request;
 
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
@@ -64,19 +66,8 @@ final class RequestTranslation {
         }
         addForwardingHeaders(exchange, host, out);
         URI target = exchange.getRequestURI();
-        return new BackendRequest(exchange.getRequestMethod(), target, RequestTargets.originForm(target), out,
-                host != null, new WireHeaders.ClientHeaders(in.containsKey("User-Agent"), in.containsKey("Accept-Encoding")),
-                body);
-    }
-
-    /** The OkHttp form of the request, for a backend OkHttp carries; URL, method and body set per attempt. */
-    static Request.Builder toOkHttp(BackendRequest request) {
-        okhttp3.Headers.Builder headers = new okhttp3.Headers.Builder();
-        List<String> fields = request.headers();
-        for (int i = 0; i < fields.size(); i += 2) {
-            headers.addUnsafeNonAscii(fields.get(i), fields.get(i + 1));
-        }
-        return new Request.Builder().headers(headers.build()).tag(WireHeaders.ClientHeaders.class, request.clientHeaders());
+        return new BackendRequest(exchange.getRequestMethod(), RequestTargets.originForm(target), out,
+                host != null, body);
     }
 
     /**
@@ -113,13 +104,18 @@ final class RequestTranslation {
     static StreamingRequestBody body(HttpExchange exchange, ClientReadTimeout readTimeout) {
         Headers in = exchange.getRequestHeaders();
         if (in.containsKey("Transfer-Encoding")) {
-            return new StreamingRequestBody(exchange.getRequestBody(), -1, readTimeout);
+            return new StreamingRequestBody(source(exchange.getRequestBody(), readTimeout), -1);
         }
         String length = in.getFirst("Content-Length");
         if (length == null) {
             return null;
         }
         long contentLength = ResponseTranslation.parseLength(length);
-        return contentLength > 0 ? new StreamingRequestBody(exchange.getRequestBody(), contentLength, readTimeout) : null;
+        return contentLength > 0 ? new StreamingRequestBody(source(exchange.getRequestBody(), readTimeout), contentLength) : null;
+    }
+
+    /** Reads of the client's body, each bounded by {@code readTimeout} when there is one. */
+    private static StreamingRequestBody.Source source(InputStream in, ClientReadTimeout readTimeout) {
+        return readTimeout == null ? in::read : buffer -> readTimeout.read(in, buffer);
     }
 }

@@ -1,6 +1,8 @@
 package dev.lb.balancer.proxy;
 
 import com.sun.net.httpserver.Headers;
+import dev.lb.balancer.upstream.ContentLength;
+import dev.lb.balancer.upstream.ResponseHead;
 
 import java.util.Locale;
 import java.util.Set;
@@ -58,15 +60,11 @@ final class ResponseTranslation {
 
     /** A Content-Length value: plain digits only, so "+5" or "5, 5" cannot slip through. */
     static long parseLength(String value) {
-        if (!isLength(value)) {
-            throw new NumberFormatException("invalid Content-Length " + value);
-        }
-        return Long.parseLong(value.trim());
+        return ContentLength.parse(value);
     }
 
     /** Whether the value, trimmed, is 1 to 18 plain digits: the one Content-Length rule, both directions. */
     static boolean isLength(String value) {
-        String digits = value.trim();
-        return digits.length() <= 18 && CharClass.DIGIT.matchesAll(digits);
+        return ContentLength.isValid(value);
     }
 }

@@ -5,6 +5,7 @@ import dev.lb.balancer.testing.Balancers;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
+import dev.lb.balancer.upstream.StreamingRequestBody;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -59,10 +59,21 @@ public final class TestConfigs {
         }
     }
 
+    /**
+     * The system property {@value #BACKEND_CLIENT_PROPERTY} (e.g. {@code okhttp}) has a test's balancers
+     * reach plain-HTTP backends with that client, unless the test chose one; the forwarding and
+     * backend-failure suites run once per client this way (balancer/pom.xml).
+     */
+    public static final String BACKEND_CLIENT_PROPERTY = "lb.test.backendClient";
+
     private static ObjectNode withTestServer(ObjectNode root) {
         String server = System.getProperty(SERVER_PROPERTY, "");
         if (!server.isBlank() && !root.has("server")) {
             root.put("server", server);
+        }
+        String backendClient = System.getProperty(BACKEND_CLIENT_PROPERTY, "");
+        if (!backendClient.isBlank() && !root.has("backendClient")) {
+            root.put("backendClient", backendClient);
         }
         return root;
     }

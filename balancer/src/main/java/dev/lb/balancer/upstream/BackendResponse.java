@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +7,7 @@ import java.io.InputStream;
  * A backend's answer as the proxy relays it, whichever client carried the request: its head, its body
  * as a stream, and the two ways to end it.
  */
-interface BackendResponse extends AutoCloseable {
+public interface BackendResponse extends AutoCloseable {
     ResponseHead head();
 
     /** The body, framed as the backend announced it; read it to the end for the connection to be reused. */

@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 /** Comma-separated, case-insensitive token lists ({@code Connection}, {@code Transfer-Encoding}). */
 final class Tokens {

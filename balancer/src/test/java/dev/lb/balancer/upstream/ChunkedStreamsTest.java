@@ -1,5 +1,6 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
+import dev.lb.balancer.upstream.Http1Codec.State;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,7 +14,6 @@ import java.net.ProtocolException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,14 +24,14 @@ class ChunkedStreamsTest {
 
     @Test
     void chunksAreDecodedIgnoringExtensionsAndTrailersAreDropped() throws IOException {
-        AtomicInteger completions = new AtomicInteger();
         BackendInput in = input("3\r\nabc\r\n2;name=value\r\nde\r\nA \r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\nNEXT");
-        ChunkedInputStream body = new ChunkedInputStream(in, completions::incrementAndGet);
+        Http1Codec codec = chunked(in);
+        InputStream body = codec.body();
 
         assertEquals("abcde0123456789", new String(body.readAllBytes(), StandardCharsets.ISO_8859_1));
-        assertEquals(1, completions.get(), "complete once the last chunk and the trailers were read");
+        assertEquals(State.BODY_READ, codec.state(), "complete once the last chunk and the trailers were read");
         assertEquals(-1, body.read());
-        assertEquals(1, completions.get());
+        assertEquals(State.BODY_READ, codec.state());
         byte[] rest = new byte[4];
         assertEquals(4, in.read(rest, 0, 4));
         assertEquals("NEXT", new String(rest, StandardCharsets.ISO_8859_1), "not a byte of the next message was taken");
@@ -51,8 +51,7 @@ class ChunkedStreamsTest {
         out.write(data, 0, 0);
         out.finish();
 
-        ChunkedInputStream in = new ChunkedInputStream(
-                new BackendInput(new ByteArrayInputStream(wire.toByteArray()), 8192), () -> { });
+        InputStream in = chunked(new BackendInput(new ByteArrayInputStream(wire.toByteArray()), 8192)).body();
         assertArrayEquals(data, in.readAllBytes());
     }
 
@@ -77,14 +76,14 @@ class ChunkedStreamsTest {
             "10000000000000000\r\n",             // overflows a long
             "ffffffffffffffff\r\n"})
     void malformedChunkingIsAProtocolException(String body) {
-        ChunkedInputStream in = new ChunkedInputStream(input(body), () -> { });
+        InputStream in = chunked(input(body)).body();
         assertThrows(ProtocolException.class, in::readAllBytes);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"5\r\nhel", "5\r\nhello", "5\r\nhello\r\n", "5\r\nhello\r\n0\r\n", "5\r\nhello\r\n0\r\nX-T: 1\r\n", ""})
     void aBodyCutShortIsAnErrorNeverAnEnd(String body) {
-        ChunkedInputStream in = new ChunkedInputStream(input(body), () -> { });
+        InputStream in = chunked(input(body)).body();
         IOException e = assertThrows(IOException.class, in::readAllBytes);
         assertEquals(true, e.getMessage().startsWith("unexpected end of stream"), e.getMessage());
     }
@@ -93,15 +92,15 @@ class ChunkedStreamsTest {
     void anEndlessChunkSizeLineOrTrailerIsRejectedAtTheLimit() {
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             InputStream endlessExtension = endless("5;", 'x');
-            assertThrows(ProtocolException.class, () -> new ChunkedInputStream(new BackendInput(endlessExtension, 8192), () -> { }).readAllBytes());
+            assertThrows(ProtocolException.class, () -> chunked(new BackendInput(endlessExtension, 8192)).body().readAllBytes());
             InputStream endlessTrailers = endless("0\r\n", 'x');
-            assertThrows(ProtocolException.class, () -> new ChunkedInputStream(new BackendInput(endlessTrailers, 8192), () -> { }).readAllBytes());
+            assertThrows(ProtocolException.class, () -> chunked(new BackendInput(endlessTrailers, 8192)).body().readAllBytes());
         });
     }
 
     @Test
     void availableNeverCountsBytesBeyondTheChunk() throws IOException {
-        ChunkedInputStream in = new ChunkedInputStream(input("3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n"), () -> { });
+        InputStream in = chunked(input("3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n")).body();
         byte[] one = new byte[1];
         in.read(one, 0, 1);
         assertEquals(2, in.available());
@@ -109,18 +108,16 @@ class ChunkedStreamsTest {
 
     @Test
     void aFixedLengthBodyCutShortIsAnEndOfStreamAndAWholeOneCompletes() throws IOException {
-        AtomicInteger completions = new AtomicInteger();
-        FixedLengthInputStream whole = new FixedLengthInputStream(input("helloNEXT"), 5, completions::incrementAndGet);
-        assertEquals("hello", new String(whole.readAllBytes(), StandardCharsets.ISO_8859_1));
-        assertEquals(1, completions.get());
+        Http1Codec whole = Http1Codec.readingBody(input("helloNEXT"), State.READING_FIXED_LENGTH, 5);
+        assertEquals("hello", new String(whole.body().readAllBytes(), StandardCharsets.ISO_8859_1));
+        assertEquals(State.BODY_READ, whole.state());
 
-        FixedLengthInputStream cut = new FixedLengthInputStream(input("hel"), 5, () -> { });
+        InputStream cut = Http1Codec.readingBody(input("hel"), State.READING_FIXED_LENGTH, 5).body();
         assertThrows(EOFException.class, cut::readAllBytes);
 
-        AtomicInteger closes = new AtomicInteger();
-        FixedLengthInputStream untilClose = new FixedLengthInputStream(input("all of it"), FixedLengthInputStream.UNTIL_CLOSE, closes::incrementAndGet);
-        assertEquals("all of it", new String(untilClose.readAllBytes(), StandardCharsets.ISO_8859_1));
-        assertEquals(1, closes.get());
+        Http1Codec untilClose = Http1Codec.readingBody(input("all of it"), State.READING_UNTIL_CLOSE, 0);
+        assertEquals("all of it", new String(untilClose.body().readAllBytes(), StandardCharsets.ISO_8859_1));
+        assertEquals(State.ENDED_BY_CLOSE, untilClose.state());
     }
 
     private static InputStream endless(String prefix, char filler) {
@@ -133,6 +130,10 @@ class ChunkedStreamsTest {
                 return position < start.length ? start[position++] : filler;
             }
         };
+    }
+
+    private static Http1Codec chunked(BackendInput in) {
+        return Http1Codec.readingBody(in, State.READING_CHUNK_SIZE, 0);
     }
 
     private static BackendInput input(String text) {

@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import java.io.IOException;
 
@@ -6,7 +6,7 @@ import java.io.IOException;
  * Reading the client's request body failed (the client went away or sent a broken body). Kept distinct
  * from backend failures so a client's fault is never counted against a backend.
  */
-final class ClientReadException extends IOException {
+public final class ClientReadException extends IOException {
     ClientReadException(IOException cause) {
         super("client request body: " + cause.getMessage(), cause);
     }

@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import java.io.IOException;
 import java.net.ProtocolException;

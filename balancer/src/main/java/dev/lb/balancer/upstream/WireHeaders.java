@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import okhttp3.Interceptor;
 import okhttp3.Request;

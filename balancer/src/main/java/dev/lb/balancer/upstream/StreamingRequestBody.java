@@ -1,12 +1,6 @@
-package dev.lb.balancer.proxy;
-
-import dev.lb.balancer.server.ClientReadTimeout;
-import okhttp3.MediaType;
-import okhttp3.RequestBody;
-import okio.BufferedSink;
+package dev.lb.balancer.upstream;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 
@@ -17,17 +11,22 @@ import java.util.Arrays;
  * another connection ({@link #resendable()}), which is what a request failing on a connection the
  * backend had closed needs. A longer body, once started, cannot.
  */
-final class StreamingRequestBody extends RequestBody {
+public final class StreamingRequestBody {
     private static final int CHUNK = 64 * 1024;
     /**
      * Bodies up to this size can be resent. 64 KiB covers the form posts and JSON calls that make up
      * most request bodies, at a bounded cost per request in flight; uploads beyond it stream as before.
      */
-    static final int RESEND_LIMIT = 64 * 1024;
+    public static final int RESEND_LIMIT = 64 * 1024;
 
-    private final InputStream in;
+    /** Where the client's bytes come from: a read into the buffer, -1 at the end of the body. */
+    @FunctionalInterface
+    public interface Source {
+        int read(byte[] buffer) throws IOException;
+    }
+
+    private final Source source;
     private final long contentLength;
-    private final ClientReadTimeout readTimeout;
     private volatile boolean started;
     /** Every byte consumed so far, while that is at most {@link #RESEND_LIMIT}; null before the first. */
     private byte[] kept;
@@ -37,40 +36,25 @@ final class StreamingRequestBody extends RequestBody {
     /** The client's body ended: a resend needs no further read. */
     private boolean ended;
 
-    StreamingRequestBody(InputStream in, long contentLength, ClientReadTimeout readTimeout) {
-        this.in = in;
+    /** @param contentLength the body's length, or -1 when the client sent it chunked */
+    public StreamingRequestBody(Source source, long contentLength) {
+        this.source = source;
         this.contentLength = contentLength;
-        this.readTimeout = readTimeout;
     }
 
-    @Override
-    public MediaType contentType() {
-        // The client's Content-Type header is forwarded as is; returning one here would add a second.
-        return null;
-    }
-
-    @Override
+    /** The body's length, or -1 when unknown (it goes to the backend chunked). */
     public long contentLength() {
         return contentLength;
     }
 
-    @Override
-    public boolean isOneShot() {
-        return true;
-    }
-
-    boolean started() {
+    /** Whether any of the client's bytes were consumed. */
+    public boolean started() {
         return started;
     }
 
     /** Whether every byte consumed so far is kept, so {@link #writeTo(OutputStream)} can run again. */
-    boolean resendable() {
+    public boolean resendable() {
         return !overflowed;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-        writeTo(sink.outputStream());
     }
 
     /**
@@ -96,7 +80,7 @@ final class StreamingRequestBody extends RequestBody {
         while (true) {
             int n;
             try {
-                n = readTimeout == null ? in.read(buffer) : readTimeout.read(in, buffer);
+                n = source.read(buffer);
             } catch (IOException e) {
                 throw new ClientReadException(e);
             }

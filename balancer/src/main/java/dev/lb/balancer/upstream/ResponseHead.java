@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import java.io.IOException;
 import java.net.ProtocolException;
@@ -14,26 +14,22 @@ import java.util.List;
  * @param http11         whether the backend spoke HTTP/1.1 (connections persist by default) rather than 1.0
  * @param namesAndValues name, value, name, value... with values trimmed
  */
-record ResponseHead(int code, boolean http11, String[] namesAndValues) {
-    /** Largest status line plus header section accepted; a larger head is a broken backend. */
-    static final int MAX_HEAD_BYTES = 64 * 1024;
-    /** Header fields accepted in one head. */
-    static final int MAX_FIELDS = 1000;
+public record ResponseHead(int code, boolean http11, String[] namesAndValues) {
 
-    int size() {
+    public int size() {
         return namesAndValues.length / 2;
     }
 
-    String name(int i) {
+    public String name(int i) {
         return namesAndValues[2 * i];
     }
 
-    String value(int i) {
+    public String value(int i) {
         return namesAndValues[2 * i + 1];
     }
 
     /** The last value of the named field, or null; the last one, as OkHttp's {@code header(name)} gives. */
-    String header(String name) {
+    public String header(String name) {
         for (int i = namesAndValues.length - 2; i >= 0; i -= 2) {
             if (namesAndValues[i].equalsIgnoreCase(name)) {
                 return namesAndValues[i + 1];
@@ -43,7 +39,7 @@ record ResponseHead(int code, boolean http11, String[] namesAndValues) {
     }
 
     /** Every value of the named field, in order. */
-    List<String> values(String name) {
+    public List<String> values(String name) {
         List<String> values = null;
         for (int i = 0; i < namesAndValues.length; i += 2) {
             if (namesAndValues[i].equalsIgnoreCase(name)) {
@@ -57,7 +53,7 @@ record ResponseHead(int code, boolean http11, String[] namesAndValues) {
     }
 
     /** Whether a {@code Connection} field names the token (say "close" or "keep-alive"). */
-    boolean connectionHas(String token) {
+    public boolean connectionHas(String token) {
         for (int i = 0; i < namesAndValues.length; i += 2) {
             if (namesAndValues[i].equalsIgnoreCase("Connection") && Tokens.contains(namesAndValues[i + 1], token)) {
                 return true;
@@ -66,15 +62,20 @@ record ResponseHead(int code, boolean http11, String[] namesAndValues) {
         return false;
     }
 
+    /** {@link #read(BackendInput, Http1Limits)} with the default limits. */
+    static ResponseHead read(BackendInput in) throws IOException {
+        return read(in, Http1Limits.DEFAULT);
+    }
+
     /**
      * Reads a status line and header fields up to the empty line. Lines end in LF or CRLF. Fields are
      * split at the first colon and their values trimmed, as OkHttp did; a field without a colon is kept
      * with an empty name, so it is dropped later rather than failing the exchange.
      *
-     * @throws ProtocolException for a malformed status line, or a head over {@link #MAX_HEAD_BYTES}
+     * @throws ProtocolException for a malformed status line, or a head over the limits
      */
-    static ResponseHead read(BackendInput in) throws IOException {
-        int budget = MAX_HEAD_BYTES;
+    static ResponseHead read(BackendInput in, Http1Limits limits) throws IOException {
+        int budget = limits.maxHeadBytes();
         String statusLine = in.readLine(budget);
         budget -= statusLine.length() + 2;
         int code = statusCode(statusLine);
@@ -86,8 +87,8 @@ record ResponseHead(int code, boolean http11, String[] namesAndValues) {
             if (line.isEmpty()) {
                 return new ResponseHead(code, http11, fields.toArray(new String[0]));
             }
-            if (budget < 0 || fields.size() >= 2 * MAX_FIELDS) {
-                throw new ProtocolException("backend response head larger than " + MAX_HEAD_BYTES + " bytes");
+            if (budget < 0 || fields.size() >= 2 * limits.maxHeaderFields()) {
+                throw new ProtocolException("backend response head larger than " + limits.maxHeadBytes() + " bytes");
             }
             int colon = line.indexOf(':', 1);
             if (colon > 0) {

@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import java.io.IOException;
 import java.net.Socket;
@@ -18,6 +18,7 @@ final class BackendConnection {
     private final Socket socket;
     private final BackendInput in;
     private final BackendOutput out;
+    private final Http1Codec codec;
     private int readTimeoutMs = -1;
     /** {@link System#nanoTime()} when it went back to the pool. */
     private long idleSince;
@@ -27,6 +28,7 @@ final class BackendConnection {
         this.socket = socket;
         this.in = new BackendInput(socket.getInputStream(), BUFFER_SIZE);
         this.out = new BackendOutput(socket.getOutputStream(), BUFFER_SIZE);
+        this.codec = new Http1Codec(in, out, Http1Limits.DEFAULT);
     }
 
     Endpoint endpoint() {
@@ -37,8 +39,9 @@ final class BackendConnection {
         return in;
     }
 
-    BackendOutput out() {
-        return out;
+    /** Where this connection stands in its exchange; see {@link Http1Codec.State}. */
+    Http1Codec codec() {
+        return codec;
     }
 
     /** Applies the read (and write) timeout for the next exchange; a reload may have changed it. */
@@ -88,6 +91,7 @@ final class BackendConnection {
 
     /** Ends the connection; also how an exchange in progress is cancelled from the client's side. */
     void close() {
+        codec.closed();
         try {
             socket.close();
         } catch (IOException ignored) {

@@ -1,11 +1,11 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import okhttp3.Call;
 import okhttp3.Response;
 
 import java.io.InputStream;
 
-/** An answer OkHttp carried (an https backend), seen as a {@link BackendResponse}. */
+/** An answer OkHttp carried, seen as a {@link BackendResponse}. */
 final class OkHttpResponse implements BackendResponse {
     private final Call call;
     private final Response response;

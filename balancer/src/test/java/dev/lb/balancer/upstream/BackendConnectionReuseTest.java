@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.testing.Balancers;
@@ -82,7 +82,7 @@ class BackendConnectionReuseTest {
 
     @Test
     void anEndlessRunOfInterimAnswersIs502() throws IOException {
-        backend.respondWith(raw("HTTP/1.1 100 Continue\r\n\r\n".repeat(BackendExchange.MAX_INTERIM + 1)
+        backend.respondWith(raw("HTTP/1.1 100 Continue\r\n\r\n".repeat(Http1Limits.DEFAULT.maxInterimAnswers() + 1)
                 + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
 
         assertEquals(502, get("/").status());

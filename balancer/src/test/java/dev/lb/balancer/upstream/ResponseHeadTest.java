@@ -1,4 +1,4 @@
-package dev.lb.balancer.proxy;
+package dev.lb.balancer.upstream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
