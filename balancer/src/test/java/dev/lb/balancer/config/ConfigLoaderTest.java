@@ -101,6 +101,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDirectClientIsTheDefaultAndOkHttpIsAChoice() throws Exception {
+        assertEquals(BackendClientKind.DIRECT, ConfigLoader.parse(SEED, "config.json").backendClient());
+        assertEquals(BackendClientKind.OKHTTP, ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "backendClient": "okhttp"}""", "c.json")
+                .backendClient());
+    }
+
+    @Test
     void theJdkServerIsTheDefaultAndJettyIsAChoice() throws Exception {
         assertEquals(ServerKind.JDK, ConfigLoader.parse(SEED, "config.json").server());
         assertEquals(ServerKind.JETTY, ConfigLoader.parse("""
@@ -182,6 +190,7 @@ class ConfigLoaderTest {
             "admin port clashes       | {\"port\": 9090, \"servers\": [{\"url\": \"http://a:1\"}]}          | adminPort 9090 is also the proxy's \"port\"",
             "top level not an object  | [1, 2]                                                              | the top level must be a JSON object",
             "unknown server           | {\"port\": 1, \"servers\": [{\"url\": \"http://a:1\"}], \"server\": \"netty\"} | server \"netty\" is not an HTTP server; use one of \"jdk\", \"jetty\"",
+            "unknown backend client   | {\"port\": 1, \"servers\": [{\"url\": \"http://a:1\"}], \"backendClient\": \"curl\"} | backendClient \"curl\" is not a backend client; use one of \"direct\", \"okhttp\"",
             "threshold zero           | {\"port\": 1, \"servers\": [{\"url\": \"http://a:1\"}], \"healthCheck\": {\"healthyThreshold\": 0}} | healthCheck.healthyThreshold 0 is out of range",
     })
     void everyValidationErrorNamesTheField(String situation, String json, String expected) {
