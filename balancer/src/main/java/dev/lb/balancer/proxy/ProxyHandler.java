@@ -17,10 +17,12 @@ import dev.lb.balancer.upstream.ResponseHead;
 import dev.lb.balancer.upstream.StreamingRequestBody;
 import dev.lb.balancer.util.Failures;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,7 +128,7 @@ public final class ProxyHandler implements HttpHandler {
                     response = client.execute(backend.url(), request, attempt, freshRetryUsed);
                 } catch (IOException e) {
                     if (e instanceof ClientReadException clientFailed) {
-                        throw clientFailure(clientFailed);
+                        throw clientFailure(clientFailed, body);
                     }
                     RetryPolicy.Failure failure = failure(request, attempt, e, freshRetryUsed, tried);
                     RetryPolicy.Decision decision = retryPolicy.recover(failure);
@@ -243,22 +245,29 @@ public final class ProxyHandler implements HttpHandler {
     }
 
     /**
-     * The client's body could not be read: a broken chunk is a 400 (the client may still be there to
-     * read it); a client that went away gets nothing. The backend exchange is abandoned either way,
-     * so the backend never sees a complete request.
+     * The client's body could not be read: a chunked body the server's decoder refused is a 400 (the
+     * client may still be there to read it); a client whose connection failed gets nothing. The
+     * backend exchange is abandoned either way, so the backend never sees a complete request.
      */
-    private static ProxyException clientFailure(ClientReadException e) throws IOException {
-        if (e.getCause() instanceof ClientReadTimeout.TimedOut) {
+    private static ProxyException clientFailure(ClientReadException e, StreamingRequestBody body) throws IOException {
+        Throwable cause = e.getCause();
+        if (cause instanceof ClientReadTimeout.TimedOut) {
             // The connection is already closed: there is nobody left to answer.
-            LOG.log(System.Logger.Level.DEBUG, "closed a client connection: {0}", e.getCause().getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "closed a client connection: {0}", cause.getMessage());
             throw e;
         }
-        // The JDK server's chunked decoder reports "invalid chunk length", "invalid chunk end" and the like.
-        String message = String.valueOf(e.getCause().getMessage());
-        if (message.contains("chunk")) {
+        if (body.contentLength() < 0 && !connectionLost(cause)) {
+            // The JDK server's chunked decoder refuses a malformed or unfinished body with a plain
+            // IOException; the connection itself failing is one of the types connectionLost names.
             return new ProxyException(400, "invalid chunked request body");
         }
         throw e;
+    }
+
+    /** Whether the failure is the client's connection ending (reset, closed, timed out), not its bytes. */
+    private static boolean connectionLost(Throwable failure) {
+        return failure instanceof SocketException || failure instanceof EOFException
+                || failure instanceof InterruptedIOException;
     }
 
     private static boolean isTimeout(IOException e) {

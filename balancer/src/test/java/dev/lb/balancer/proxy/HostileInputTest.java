@@ -124,6 +124,20 @@ class HostileInputTest {
     }
 
     @Test
+    void aChunkedBodyThatStopsBeforeItsLastChunkIsA400AndNeverReachesTheBackendComplete() throws IOException {
+        try (RawHttp client = new RawHttp(balancer.port())) {
+            client.send("POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
+            client.socket().shutdownOutput();
+            RawResponse response = client.read("POST");
+            assertEquals(400, response.status());
+            assertTrue(response.bodyText().contains("invalid chunked request body"), response.bodyText());
+        }
+        assertTrue(backend.requests().stream().noneMatch(r -> r.target().equals("/upload")),
+                "the backend never saw the cut request complete");
+        assertEquals(200, normalRequest().status());
+    }
+
+    @Test
     void malformedRequestsAreRejectedAndTheBalancerKeepsServing() throws IOException {
         List<String> malformed = List.of(
                 "GET / HTTP/1.1\r\n\r\n",                                      // no Host
