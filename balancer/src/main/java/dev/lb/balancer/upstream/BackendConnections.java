@@ -73,7 +73,7 @@ final class BackendConnections implements AutoCloseable {
     }
 
     /**
-     * A newly opened connection, trying each address of the host in turn as OkHttp tried its routes.
+     * A newly opened connection, trying each address of the host in turn until one accepts.
      *
      * @throws IOException the first address's failure, the others' suppressed
      */

@@ -53,7 +53,8 @@ final class BackendInput {
     }
 
     /**
-     * One line without its LF (and CR before it), decoded as UTF-8 as OkHttp decoded heads.
+     * One line without its LF (and CR before it), decoded as UTF-8, as the OkHttp client decodes
+     * heads, so the proxy gets the same text from either client.
      *
      * @param max longest line accepted, in bytes; a longer one is a {@link ProtocolException}
      */

@@ -19,7 +19,7 @@ final class BackendOutput extends OutputStream {
         this.buffer = new byte[size];
     }
 
-    /** Header text: ASCII as is; anything else as UTF-8, the encoding OkHttp wrote header values in. */
+    /** Header text: ASCII as is; anything else as UTF-8, as the OkHttp client writes header values. */
     void writeText(String text) throws IOException {
         int length = text.length();
         if (count + length > buffer.length) {

@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * Where a plain-HTTP backend listens, and the Host header a request gets when its client sent none
- * (an HTTP/1.0 client): host and port, the port left out when it is the scheme's default, as OkHttp did.
+ * (an HTTP/1.0 client): host and port, the port left out when it is the scheme's default, as the OkHttp
+ * client writes it.
  */
 record Endpoint(String host, int port, String hostHeader) {
     static Endpoint of(URI backend) {

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * Writes a request to a plain-HTTP backend: request line, the forwarded fields, the framing fields, then
- * the body streamed from the client, and one flush at the end. The fields added here are the ones OkHttp
- * added: Content-Length or Transfer-Encoding, Host when the client sent none, and Connection: keep-alive.
+ * the body streamed from the client, and one flush at the end. The fields added here are the ones the
+ * OkHttp client adds, so a backend sees the same request from either client: Content-Length or
+ * Transfer-Encoding, Host when the client sent none, and Connection: keep-alive.
  */
 final class RequestWriter {
     private RequestWriter() {

@@ -69,7 +69,7 @@ public record ResponseHead(int code, boolean http11, String[] namesAndValues) {
 
     /**
      * Reads a status line and header fields up to the empty line. Lines end in LF or CRLF. Fields are
-     * split at the first colon and their values trimmed, as OkHttp did; a field without a colon is kept
+     * split at the first colon and their values trimmed, as the OkHttp client does; a field without a colon is kept
      * with an empty name, so it is dropped later rather than failing the exchange.
      *
      * @throws ProtocolException for a malformed status line, or a head over the limits

@@ -15,7 +15,7 @@ public final class StreamingRequestBody {
     private static final int CHUNK = 64 * 1024;
     /**
      * Bodies up to this size can be resent. 64 KiB covers the form posts and JSON calls that make up
-     * most request bodies, at a bounded cost per request in flight; uploads beyond it stream as before.
+     * most request bodies, at a bounded cost per request in flight; longer uploads stream without a copy.
      */
     public static final int RESEND_LIMIT = 64 * 1024;
 
