@@ -108,6 +108,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void robahosServerAndAutoAreChoicesAndAnUnknownOneNamesThem() throws Exception {
+        assertEquals(ServerKind.ROBAHO, ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "robaho"}""", "c.json").server());
+        assertEquals(ServerKind.AUTO, ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "auto"}""", "c.json").server());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "netty"}""", "c.json"));
+        assertTrue(e.getMessage().endsWith("use one of \"jdk\", \"jetty\", \"robaho\", \"auto\""), e.getMessage());
+    }
+
+    @Test
     void aRequestHeadTimeoutBelow100MsIsRefusedWithItsPath() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
                 {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "timeouts": {"requestHeadMs": 5}}""",

@@ -3,6 +3,7 @@ package dev.lb.balancer.server;
 import com.sun.net.httpserver.spi.HttpServerProvider;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
+import dev.lb.balancer.StartupException;
 import dev.lb.balancer.testing.BalancerProcess;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.TestConfigs;
@@ -14,6 +15,8 @@ import java.io.IOException;
 import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -55,6 +58,34 @@ class HttpServerChoiceTest {
             assertEquals(JettyServer.class.getName(), balancer.serverImplementation());
             assertAnswers(balancer.port());
         }
+    }
+
+    @Test
+    void theRobahoChoiceServesWithRobahosServerOnJava21AndNewer() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "robaho's server needs Java 21");
+        try (Balancer balancer = new Balancer(TestConfigs.forBackends("\"server\": \"robaho\"", backend.port())).start()) {
+            assertEquals(RobahoServer.class.getName(), balancer.serverImplementation());
+            assertAnswers(balancer.port());
+        }
+    }
+
+    @Test
+    void autoServesWithRobahosServerOnJava21AndTheJdkServerBefore() throws Exception {
+        String expected = Runtime.version().feature() >= 21 ? RobahoServer.class.getName() : "sun.net.httpserver.HttpServerImpl";
+        try (Balancer balancer = new Balancer(TestConfigs.forBackends("\"server\": \"auto\"", backend.port())).start()) {
+            assertEquals(expected, balancer.serverImplementation());
+            assertAnswers(balancer.port());
+        }
+    }
+
+    @Test
+    void theRobahoChoiceOnJava17FailsTheStartWithOneLine() {
+        assumeTrue(Runtime.version().feature() < 21, "only before Java 21");
+        Balancer balancer = new Balancer(TestConfigs.forBackends("\"server\": \"robaho\"", backend.port()));
+        StartupException e = assertThrows(StartupException.class, balancer::start);
+        balancer.close();
+        assertEquals("\"server\": \"robaho\" needs Java 21 or newer; this is Java " + Runtime.version().feature()
+                + " (use \"auto\" or \"jdk\", or run a newer JDK)", e.getMessage());
     }
 
     @Test
