@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 /** Which implementation of the {@code com.sun.net.httpserver} API serves the proxy port. */
 public enum ServerKind {
-    /** The JDK's own server ({@code sun.net.httpserver}): the default, tested longest. */
+    /** The JDK's own server ({@code sun.net.httpserver}): what {@link #AUTO} is on Java 17. */
     JDK("jdk"),
     /**
      * Jetty 12's server through its {@code jetty-http-spi} adapter: its own acceptor and selectors, so a
@@ -19,7 +19,11 @@ public enum ServerKind {
      * that only accepts. Needs Java 21 or newer (its classes are compiled for 21).
      */
     ROBAHO("robaho"),
-    /** {@link #ROBAHO} on Java 21 or newer, {@link #JDK} before: see {@link #resolve(int)}. */
+    /**
+     * The default: {@link #ROBAHO} on Java 21 or newer, {@link #JDK} before (see {@link #resolve(int)}).
+     * robaho's server accepts a burst of connections at once and passes no request through a shared
+     * thread, the two causes of the JDK server's errors and tail at many connections (docs/performance.md).
+     */
     AUTO("auto");
 
     /** The first Java release robaho's server runs on (class file version 65). */

@@ -101,8 +101,10 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void theJdkServerIsTheDefaultAndJettyIsAChoice() throws Exception {
-        assertEquals(ServerKind.JDK, ConfigLoader.parse(SEED, "config.json").server());
+    void autoIsTheDefaultAndJdkAndJettyAreChoices() throws Exception {
+        assertEquals(ServerKind.AUTO, ConfigLoader.parse(SEED, "config.json").server());
+        assertEquals(ServerKind.JDK, ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "jdk"}""", "c.json").server());
         assertEquals(ServerKind.JETTY, ConfigLoader.parse("""
                 {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "jetty"}""", "c.json").server());
     }
