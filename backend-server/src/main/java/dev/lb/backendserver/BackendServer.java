@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,31 +34,41 @@ public final class BackendServer implements AutoCloseable {
     private final String name;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final ServerChoice kind;
     private final AtomicBoolean healthy = new AtomicBoolean(true);
     private final AtomicLong requests = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    private BackendServer(String name, HttpServer server, ExecutorService executor) {
+    private BackendServer(String name, HttpServer server, ExecutorService executor, ServerChoice kind) {
         this.name = name;
         this.server = server;
         this.executor = executor;
+        this.kind = kind;
     }
 
-    /** Binds {@code host:port} (0 for any free port) and starts serving. */
+    /** Binds {@code host:port} (0 for any free port) and starts serving, on the JDK's server. */
     public static BackendServer start(String host, int port, String name) throws IOException {
+        return start(host, port, name, ServerChoice.JDK);
+    }
+
+    /**
+     * Binds {@code host:port} (0 for any free port) and starts serving on the server {@code choice}
+     * resolves to on this JVM.
+     *
+     * @throws IllegalArgumentException when the choice cannot run on this JVM (robaho's before Java 21)
+     */
+    public static BackendServer start(String host, int port, String name, ServerChoice choice) throws IOException {
+        ServerChoice kind = choice.resolve(Runtime.version().feature());
         defaultProperty("sun.net.httpserver.nodelay", "true");
+        defaultProperty("robaho.net.httpserver.nodelay", "true");
         // The JDK's default of 200 idle connections closes keep-alive connections right after their
         // answer once more than 200 clients are busy, under clients about to reuse them (115 read errors
         // in 10 s at 200 connections). Idle connections hold no thread; the idle timeout still closes them.
         defaultProperty("sun.net.httpserver.maxIdleConnections", "1000000");
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 1024);
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "backend-" + name);
-            t.setDaemon(true);
-            return t;
-        });
-        BackendServer backend = new BackendServer(name == null ? "server-" + server.getAddress().getPort() : name,
-                server, executor);
+        HttpServer server = kind.create(new InetSocketAddress(host, port), 1024);
+        String serverName = name == null ? "server-" + server.getAddress().getPort() : name;
+        ExecutorService executor = kind.executor(serverName);
+        BackendServer backend = new BackendServer(serverName, server, executor, kind);
         server.setExecutor(executor);
         server.createContext("/", backend::handle);
         server.start();
@@ -110,8 +119,38 @@ public final class BackendServer implements AutoCloseable {
      */
     public void stop(Duration grace) {
         long seconds = grace.isNegative() ? 0 : grace.plusNanos(999_999_999).toSeconds();
-        server.stop((int) Math.min(Integer.MAX_VALUE, seconds));
+        int delay = (int) Math.min(Integer.MAX_VALUE, seconds);
+        if (kind == ServerChoice.ROBAHO) {
+            stopRobaho(delay);
+        } else {
+            server.stop(delay);
+        }
         executor.shutdownNow();
+    }
+
+    /**
+     * robaho's {@code stop(delay)} closes the listener at once but then sleeps the whole delay, even with
+     * nothing in flight; so it runs on a thread of its own, and {@code stop(0)} closes what is left as
+     * soon as this server's own count of requests in flight is zero.
+     */
+    private void stopRobaho(int delay) {
+        Thread closing = new Thread(() -> server.stop(delay), "backend-" + name + "-stop");
+        closing.setDaemon(true);
+        closing.start();
+        long deadline = System.nanoTime() + delay * 1_000_000_000L;
+        try {
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20); // polling the in-flight count: a shutdown path, not a request path
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop(0);
+    }
+
+    /** The server that serves, as resolved on this JVM (never {@code AUTO}). */
+    public ServerChoice serverKind() {
+        return kind;
     }
 
     private void handle(HttpExchange exchange) throws IOException {

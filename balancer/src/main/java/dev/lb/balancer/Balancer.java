@@ -11,6 +11,7 @@ import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.config.ServerKind;
 import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
@@ -72,6 +73,8 @@ public final class Balancer implements AutoCloseable {
     /** How long the proxy may drain when it is closed: set by {@link #stop}, zero for a failed start. */
     private Duration drainBudget = Duration.ZERO;
     private HttpServer server;
+    /** The config's {@code server} as resolved for this JVM at start ({@code "auto"} becomes a real one). */
+    private ServerKind serverKind;
     private MetricsServer metricsServer;
     private Instant startedAt;
     private AdminServer admin;
@@ -139,7 +142,8 @@ public final class Balancer implements AutoCloseable {
     private void startParts() throws StartupException {
         WorkerExecutors.Created created;
         try {
-            created = WorkerExecutors.create(config.executor(), config.workerThreads());
+            serverKind = config.server().resolve(Runtime.version().feature());
+            created = WorkerExecutors.create(HttpServers.executorFor(serverKind, config.executor()), config.workerThreads());
         } catch (IllegalStateException e) {
             throw new StartupException(e.getMessage());
         }
@@ -168,7 +172,9 @@ public final class Balancer implements AutoCloseable {
                 listening.stop(0);
             }
         });
-        if (HttpServers.usesGivenExecutor(server)) {
+        if (HttpServers.runsConnectionPerTask(server)) {
+            server.setExecutor(headTimeout.wrapConnections(workers));
+        } else if (HttpServers.usesGivenExecutor(server)) {
             server.setExecutor(headTimeout.wrap(workers));
         }
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
@@ -198,7 +204,7 @@ public final class Balancer implements AutoCloseable {
             }
         }
         try {
-            return HttpServers.create(config.server(), address, 1024, config.timeouts(), config.workerThreads());
+            return HttpServers.create(serverKind, address, 1024, config.timeouts(), config.workerThreads());
         } catch (BindException e) {
             throw inUse(where);
         } catch (IOException e) {

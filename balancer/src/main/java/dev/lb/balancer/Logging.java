@@ -10,6 +10,11 @@ final class Logging {
             Logger.getLogger("okhttp3"), Logger.getLogger("io.grpc"), Logger.getLogger("io.netty"),
             Logger.getLogger("org.eclipse.jetty"),
     };
+    /**
+     * robaho's server logs a WARNING for every connection closed before its first request (port probes,
+     * clients timed out by the balancer) and INFO at each start: only its errors are kept.
+     */
+    private static final Logger ROBAHO = Logger.getLogger("robaho.net.httpserver");
 
     private Logging() {
     }
@@ -23,5 +28,6 @@ final class Logging {
         for (Logger logger : QUIETED) {
             logger.setLevel(Level.WARNING);
         }
+        ROBAHO.setLevel(Level.SEVERE);
     }
 }

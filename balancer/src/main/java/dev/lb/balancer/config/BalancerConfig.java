@@ -57,7 +57,7 @@ public record BalancerConfig(
                           int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
                           MetricsConfig metrics) {
         this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
-                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT, ServerKind.JDK,
+                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT, ServerKind.AUTO,
                 BackendClientKind.DIRECT);
     }
 

@@ -117,7 +117,7 @@ public final class ConfigLoader {
             MetricsConfig metrics = metrics(top, port, adminPort);
             QueueConfig queue = queue(top);
             RetryBudgetConfig retryBudget = retryBudget(top);
-            String serverName = string(top, "server", ServerKind.JDK.configName());
+            String serverName = string(top, "server", ServerKind.AUTO.configName());
             ServerKind server = ServerKind.fromConfigName(serverName).orElseThrow(() -> problem(
                     "server", "\"" + serverName + "\" is not an HTTP server; use one of " + ServerKind.allNames()));
             BackendClientKind backendClient = backendClient(top);

@@ -1,6 +1,7 @@
 package dev.lb.balancer.server;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lb.balancer.config.ExecutorKind;
 import dev.lb.balancer.config.ServerKind;
 import dev.lb.balancer.config.TimeoutConfig;
 
@@ -55,7 +56,24 @@ public final class HttpServers {
             case JDK -> HttpServer.create(address, backlog);
             case JETTY -> JettyServer.create(address, backlog, timeouts,
                     Math.max(OWN_POOL_MAX_THREADS, workerThreads));
+            case ROBAHO -> RobahoServer.open(address, backlog);
+            case AUTO -> create(kind.resolve(Runtime.version().feature()), address, backlog, timeouts, workerThreads);
         };
+    }
+
+    /**
+     * The executor a server of {@code kind} gets: the config's, except for robaho's server, which runs a
+     * whole connection per task and needs virtual threads for that (a platform thread per keep-alive
+     * connection, and the client timeouts interrupt blocked socket reads, which closes the socket only
+     * on a virtual thread).
+     */
+    public static ExecutorKind executorFor(ServerKind kind, ExecutorKind configured) {
+        return kind == ServerKind.ROBAHO ? ExecutorKind.VIRTUAL : configured;
+    }
+
+    /** Whether {@code server} runs a whole connection, every request of it, as one executor task. */
+    public static boolean runsConnectionPerTask(HttpServer server) {
+        return server instanceof RobahoServer;
     }
 
     /** Whether {@code server} runs its exchanges on the executor given to {@code setExecutor}. */
@@ -67,6 +85,9 @@ public final class HttpServers {
     public static String describe(HttpServer server, String executorDescription) {
         if (server instanceof JettyServer jetty) {
             return jetty.describe();
+        }
+        if (server instanceof RobahoServer) {
+            return "robaho server, a virtual thread per connection";
         }
         String implementation = server.getClass().getName();
         return implementation.startsWith("sun.net.httpserver.")

@@ -22,6 +22,12 @@ import java.util.concurrent.atomic.LongAdder;
  * is parsed, and a sweeper interrupts the thread of any task still waiting for its head after the
  * timeout. The interrupt closes the connection's channel, which ends the read. Each slowloris connection
  * thus holds a thread for at most the timeout.
+ *
+ * <p>A server that runs a whole connection as one task (robaho's, one virtual thread per connection)
+ * reads every request head of that connection on the task's thread: {@link #wrapConnections} starts the
+ * clock when the connection's task starts and starts it again each time an exchange ends, so each
+ * request head, keep-alive wait included, must arrive within the timeout. Interrupting a virtual thread
+ * blocked on a socket closes the socket (JEP 444), which ends the read there too.
  */
 public final class RequestHeadTimeout implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RequestHeadTimeout.class.getName());
@@ -49,16 +55,36 @@ public final class RequestHeadTimeout implements AutoCloseable {
         return command -> delegate.execute(() -> run(command));
     }
 
+    /**
+     * An executor for a server whose every task is a whole connection: the clock runs for each request
+     * head the connection reads, from the task's start or the end of the exchange before.
+     */
+    public Executor wrapConnections(Executor delegate) {
+        return command -> delegate.execute(() -> runConnection(command));
+    }
+
     /** A handler that stops the head clock, then runs {@code handler}. */
     public HttpHandler wrap(HttpHandler handler) {
         return exchange -> {
             headReceived();
-            handler.handle(exchange);
+            try {
+                handler.handle(exchange);
+            } finally {
+                exchangeEnded();
+            }
         };
     }
 
     private void run(Runnable command) {
-        Task task = new Task(Thread.currentThread(), System.nanoTime() + timeout.toNanos());
+        runTask(command, false);
+    }
+
+    private void runConnection(Runnable command) {
+        runTask(command, true);
+    }
+
+    private void runTask(Runnable command, boolean wholeConnection) {
+        Task task = new Task(Thread.currentThread(), System.nanoTime() + timeout.toNanos(), wholeConnection);
         current.set(task);
         waiting.add(task);
         try {
@@ -88,13 +114,29 @@ public final class RequestHeadTimeout implements AutoCloseable {
         }
     }
 
+    /** On a connection's task, the clock starts again for the next request head. */
+    private void exchangeEnded() {
+        Task task = current.get();
+        if (task == null || !task.wholeConnection) {
+            return;
+        }
+        synchronized (task) {
+            if (task.state != State.HANDLING) {
+                return;
+            }
+            task.deadline = System.nanoTime() + timeout.toNanos();
+            task.state = State.WAITING_FOR_HEAD;
+            waiting.add(task);
+        }
+    }
+
     private void sweep() {
         long now = System.nanoTime();
         for (Task task : waiting) {
-            if (now - task.deadline < 0) {
-                continue;
-            }
             synchronized (task) {
+                if (now - task.deadline < 0) {
+                    continue;
+                }
                 if (task.state == State.WAITING_FOR_HEAD) {
                     task.state = State.TIMED_OUT;
                     task.thread.interrupt();
@@ -102,8 +144,10 @@ public final class RequestHeadTimeout implements AutoCloseable {
                     LOG.log(System.Logger.Level.DEBUG, "closed a client connection: request head not received within {0} ms",
                             timeout.toMillis());
                 }
+                // Removed under the task's lock, so a connection's task whose clock started again
+                // (exchangeEnded, under the same lock) is never dropped from the set.
+                waiting.remove(task);
             }
-            waiting.remove(task);
         }
     }
 
@@ -114,14 +158,17 @@ public final class RequestHeadTimeout implements AutoCloseable {
 
     private enum State { WAITING_FOR_HEAD, HANDLING, TIMED_OUT, DONE }
 
+    /** One task's clock; {@code deadline} and {@code state} are guarded by the task's own lock. */
     private static final class Task {
         final Thread thread;
-        final long deadline;
+        final boolean wholeConnection;
+        long deadline;
         State state = State.WAITING_FOR_HEAD;
 
-        Task(Thread thread, long deadline) {
+        Task(Thread thread, long deadline, boolean wholeConnection) {
             this.thread = thread;
             this.deadline = deadline;
+            this.wholeConnection = wholeConnection;
         }
     }
 }

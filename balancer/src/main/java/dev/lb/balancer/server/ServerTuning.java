@@ -35,8 +35,25 @@ public final class ServerTuning {
         // many seconds. (maxReqTime is left unset: it also covers the request body and would cut long
         // uploads; RequestHeadTimeout bounds the head alone.)
         defaultProperty("sun.net.httpserver.idleInterval", "30");
+        robahoDefaults();
         // Jetty's jar on the class path registers its provider as a service; the config chooses instead.
         HttpServers.preferJdkProvider();
+    }
+
+    /**
+     * robaho's server ({@code "server": "robaho"}) reads its own properties, once, when its config class
+     * loads; setting them loads none of its classes (they need Java 21).
+     */
+    private static void robahoDefaults() {
+        // As for the JDK server: small answers are not held back by Nagle's algorithm.
+        defaultProperty("robaho.net.httpserver.nodelay", "true");
+        // Connections idle between requests are closed after this many seconds, as on the JDK server.
+        // (RequestHeadTimeout's per-request clock closes a connection whose next head does not arrive
+        // within requestHeadMs first; this is the server's own limit behind it.)
+        defaultProperty("robaho.net.httpserver.idleInterval", "30");
+        // Plain-text HTTP/2 with prior knowledge would bypass the proxy's HTTP/1.1 validation; off, as
+        // robaho's default is, and stated here so an upgrade of the library cannot turn it on.
+        defaultProperty("robaho.net.httpserver.http2OverNonSSL", "false");
     }
 
     private static void defaultProperty(String name, String value) {

@@ -109,10 +109,23 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void theJdkServerIsTheDefaultAndJettyIsAChoice() throws Exception {
-        assertEquals(ServerKind.JDK, ConfigLoader.parse(SEED, "config.json").server());
+    void autoIsTheDefaultAndJdkAndJettyAreChoices() throws Exception {
+        assertEquals(ServerKind.AUTO, ConfigLoader.parse(SEED, "config.json").server());
+        assertEquals(ServerKind.JDK, ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "jdk"}""", "c.json").server());
         assertEquals(ServerKind.JETTY, ConfigLoader.parse("""
                 {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "jetty"}""", "c.json").server());
+    }
+
+    @Test
+    void robahosServerAndAutoAreChoicesAndAnUnknownOneNamesThem() throws Exception {
+        assertEquals(ServerKind.ROBAHO, ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "robaho"}""", "c.json").server());
+        assertEquals(ServerKind.AUTO, ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "auto"}""", "c.json").server());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                {"port": 9000, "servers": [{"url": "http://10.0.0.1:81"}], "server": "netty"}""", "c.json"));
+        assertTrue(e.getMessage().endsWith("use one of \"jdk\", \"jetty\", \"robaho\", \"auto\""), e.getMessage());
     }
 
     @Test

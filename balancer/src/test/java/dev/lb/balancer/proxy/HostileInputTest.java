@@ -284,6 +284,27 @@ class HostileInputTest {
     }
 
     @Test
+    void aSecondRequestHeadTrickledOnAKeptAliveConnectionIsCutOff() throws Exception {
+        try (RawHttp client = new RawHttp(balancer.port())) {
+            client.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertEquals(200, client.read("GET").status());
+            client.send("GET /second HTTP/1.1\r\n");
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            try {
+                while (System.nanoTime() < deadline) {
+                    client.send("X-Drip: 1\r\n"); // one header line every 200 ms, never the end of the head
+                    if (client.closedWithin(Duration.ofMillis(200))) {
+                        return;
+                    }
+                }
+            } catch (IOException closed) {
+                return;
+            }
+            fail("a second head that never completes must be cut off as the first would be");
+        }
+    }
+
+    @Test
     void aClientThatStopsInTheMiddleOfItsBodyIsCutOffAndReleasesTheBackend() throws IOException {
         try (RawHttp client = new RawHttp(balancer.port())) {
             client.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n0123456789");
