@@ -100,8 +100,12 @@ class StartupFailureTest {
     }
 
     private static void assertNothingLeft(Set<Thread> threadsBefore, int filesBefore) {
-        Await.until("the threads started for the balancer end", Duration.ofSeconds(30),
-                () -> ProcessResources.newThreads(threadsBefore).isEmpty());
+        try {
+            Await.until("the threads started for the balancer end", Duration.ofSeconds(30),
+                    () -> ProcessResources.newThreads(threadsBefore).isEmpty());
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; still alive: " + ProcessResources.newThreads(threadsBefore), e);
+        }
         Await.until("open files back to " + filesBefore, Duration.ofSeconds(30),
                 () -> ProcessResources.openFiles("self") <= filesBefore);
     }
