@@ -21,6 +21,7 @@ import dev.lb.balancer.proxy.ProxyHandler;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
+import dev.lb.balancer.select.TrafficPolicy;
 import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.server.ExchangeTracker;
 import dev.lb.balancer.server.HttpServers;
@@ -95,8 +96,9 @@ public final class Balancer implements AutoCloseable {
         this.pool = new BackendPool(config.servers().stream().map(Backend::new).toList(),
                 new HealthPolicy(config.healthCheck().healthyThreshold(), config.healthCheck().unhealthyThreshold()),
                 clock);
-        this.strategy = Strategies.forAlgorithm(config.algorithm());
+        this.strategy = Strategies.forAlgorithm(config.algorithm(), pool, config.hash());
         this.queue = new RequestQueue(pool, strategy, config.queue());
+        queue.policy(TrafficPolicy.of(config));
         pool.addListener(queue);
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
         this.backendClient = new BackendClient(config.timeouts());

@@ -23,6 +23,10 @@ import java.util.List;
  * @param queue         where requests wait while every backend is at its {@code maxConnections}
  * @param retryBudget   how many retries recent traffic allows
  * @param server        which implementation of the HTTP server API serves the proxy port
+ * @param hash          what the {@code hash} algorithm hashes and its load bound
+ * @param stickyCookie  the affinity cookie, when on
+ * @param slowStart     how long a backend entering rotation takes to reach its full share; zero for off
+ * @param passiveHealth ejection of backends that answer 5xx in a row
  */
 public record BalancerConfig(
         String host,
@@ -40,10 +44,24 @@ public record BalancerConfig(
         MetricsConfig metrics,
         QueueConfig queue,
         RetryBudgetConfig retryBudget,
-        ServerKind server) {
+        ServerKind server,
+        HashConfig hash,
+        StickyCookieConfig stickyCookie,
+        java.time.Duration slowStart,
+        PassiveHealthConfig passiveHealth) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A config without traffic policies: clients' addresses hashed when asked, no cookie, no ramp, no ejection. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, HashConfig.DEFAULT, StickyCookieConfig.OFF,
+                java.time.Duration.ZERO, PassiveHealthConfig.OFF);
     }
 
     /** A config with the default request queue and retry budget, served by the JDK's server. */
