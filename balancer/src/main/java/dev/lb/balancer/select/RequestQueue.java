@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -54,6 +55,8 @@ public final class RequestQueue implements BackendListener {
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder waitNanos = new LongAdder();
+    /** Turns for the requests slow start sends away from a ramping backend. */
+    private final AtomicLong overflowTurns = new AtomicLong();
 
     public RequestQueue(BackendPool pool, SelectionStrategy strategy, QueueConfig config) {
         this.pool = pool;
@@ -268,7 +271,7 @@ public final class RequestQueue implements BackendListener {
             if (open.isEmpty()) {
                 return null;
             }
-            Backend chosen = warmedUp(strategy.select(open, placement).orElseThrow(), open, placement);
+            Backend chosen = warmedUp(strategy.select(open, placement).orElseThrow(), open);
             if (chosen.tryAcquire()) {
                 return chosen;
             }
@@ -278,10 +281,11 @@ public final class RequestQueue implements BackendListener {
 
     /**
      * Slow start's gate: a ramping backend keeps only its share of the turns the strategy gives it; the
-     * rest go to the strategy's pick among the others, ungated, so when every backend ramps the work
-     * still gets done. A request never waits because of a ramp.
+     * rest go to the least loaded of the others (ties taking turns), picked here rather than by the
+     * strategy, so the strategy's own turns are not shifted and the share comes out as configured. When
+     * every backend ramps, the work still gets done. A request never waits because of a ramp.
      */
-    private Backend warmedUp(Backend chosen, List<Backend> open, Placement placement) {
+    private Backend warmedUp(Backend chosen, List<Backend> open) {
         java.time.Duration window = policy.slowStart();
         if (window.isZero() || chosen.enteredRotation() == null || open.size() == 1) {
             return chosen;
@@ -290,13 +294,17 @@ public final class RequestQueue implements BackendListener {
         if (share >= 1 || chosen.rampTurn(share)) {
             return chosen;
         }
-        List<Backend> others = new ArrayList<>(open.size() - 1);
-        for (Backend b : open) {
-            if (b != chosen) {
-                others.add(b);
+        int n = open.size();
+        int offset = (int) Math.floorMod(overflowTurns.getAndIncrement(), (long) n);
+        Backend best = null;
+        for (int i = 0; i < n; i++) {
+            Backend b = open.get((offset + i) % n);
+            if (b != chosen && (best == null
+                    || (long) b.inFlight() * Math.max(1, best.weight()) < (long) best.inFlight() * Math.max(1, b.weight()))) {
+                best = b;
             }
         }
-        return strategy.select(others, placement).orElseThrow();
+        return best;
     }
 
     /**
