@@ -43,6 +43,16 @@ final class BackendDetail {
         line(out, "Checks", Long.toUnsignedString(b.getTotalChecks()) + " run, "
                 + Long.toUnsignedString(b.getTotalCheckFailures()) + " failed");
         line(out, "Last error", b.getLastError().isEmpty() ? "none" : b.getLastError());
+        String policy = StatusTable.policyState(b);
+        if (!policy.isEmpty()) {
+            line(out, "Policy", policy);
+        }
+        if (b.getTotalEjections() != 0) {
+            line(out, "Ejections", Long.toUnsignedString(b.getTotalEjections()) + ", last for " + b.getEjectionReason());
+        }
+        if (!b.getStickyId().isEmpty()) {
+            line(out, "Sticky ID", b.getStickyId());
+        }
         line(out, "Streak", b.getConsecutiveFailures() > 0
                 ? b.getConsecutiveFailures() + " failed checks in a row"
                 : b.getConsecutiveSuccesses() + " passed checks in a row");

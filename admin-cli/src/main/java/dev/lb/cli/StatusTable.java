@@ -21,6 +21,8 @@ final class StatusTable {
         boolean named = status.getBackendsList().stream().anyMatch(b -> !b.getName().equals(b.getUrl()));
         // The cap column only where a cap is set: without one there is nothing to show.
         boolean capped = anyCapped(status);
+        // The traffic-policy column only while some backend ramps, is ejected or on probation.
+        boolean policies = status.getBackendsList().stream().anyMatch(b -> !policyState(b).isEmpty());
         List<String[]> rows = new ArrayList<>();
         List<String> header = new ArrayList<>(List.of("BACKEND", "STATE", "ADMIN", "WEIGHT", "IN-FLIGHT", "REQUESTS", "FAILURES", "LAST CHECK"));
         if (named) {
@@ -28,6 +30,9 @@ final class StatusTable {
         }
         if (capped) {
             header.add(header.indexOf("IN-FLIGHT") + 1, "MAXCONN");
+        }
+        if (policies) {
+            header.add("POLICY");
         }
         rows.add(header.toArray(String[]::new));
         for (BackendStatus b : status.getBackendsList()) {
@@ -46,6 +51,10 @@ final class StatusTable {
             row.add(Long.toUnsignedString(b.getTotalRequests()));
             row.add(Long.toUnsignedString(b.getTotalFailures()));
             row.add(lastCheck(b, now));
+            if (policies) {
+                String state = policyState(b);
+                row.add(state.isEmpty() ? "-" : state);
+            }
             rows.add(row.toArray(String[]::new));
         }
         int numericFrom = named ? 4 : 3;
@@ -54,6 +63,51 @@ final class StatusTable {
         if (capped || queueUsed(status.getBalancer().getQueue())) {
             out.println(queue(status.getBalancer().getQueue()));
         }
+        String policyLine = policies(status.getBalancer());
+        if (!policyLine.isEmpty()) {
+            out.println(policyLine);
+        }
+    }
+
+    /**
+     * A backend's slow-start ramp or ejection, e.g. "ramp 40%, 18s left", "ejected 25s more (5
+     * consecutive 5xx)", "probation"; empty when neither applies.
+     */
+    static String policyState(BackendStatus b) {
+        if (b.getEjected()) {
+            return "ejected " + Formats.age(Formats.duration(b.getEjectionRemaining())) + " more ("
+                    + b.getEjectionReason() + ")";
+        }
+        String probation = b.getProbation() ? "probation" : "";
+        if (b.getSlowStartPercent() == 0) {
+            return probation;
+        }
+        String ramp = "ramp " + b.getSlowStartPercent() + "%, " + Formats.age(Formats.duration(b.getSlowStartRemaining())) + " left";
+        return probation.isEmpty() ? ramp : probation + ", " + ramp;
+    }
+
+    /**
+     * The traffic policies in use, e.g. "policies: hash on header:X-User (bound 1.25); sticky cookie
+     * LB_BACKEND; slow start 30s; ejection after 5 consecutive 5xx"; empty when none is.
+     */
+    static String policies(BalancerStatus b) {
+        List<String> parts = new ArrayList<>();
+        if (b.getAlgorithm().equals("hash")) {
+            parts.add("hash on " + b.getHashOn() + (b.getHashBalanceFactor() == 0 ? " (no load bound)"
+                    : " (bound " + b.getHashBalanceFactor() + ")"));
+        }
+        if (!b.getStickyCookie().isEmpty()) {
+            parts.add("sticky cookie " + b.getStickyCookie());
+        }
+        java.time.Duration slowStart = Formats.duration(b.getSlowStart());
+        if (!slowStart.isZero()) {
+            parts.add("slow start " + Formats.age(slowStart));
+        }
+        if (b.getEjectionConsecutive5Xx() != 0) {
+            parts.add("ejection after " + b.getEjectionConsecutive5Xx() + " consecutive 5xx (at most "
+                    + b.getMaxEjectionPercent() + "% of backends)");
+        }
+        return parts.isEmpty() ? "" : "policies: " + String.join("; ", parts);
     }
 
     static boolean anyCapped(GetStatusResponse status) {

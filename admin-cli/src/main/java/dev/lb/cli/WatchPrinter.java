@@ -3,6 +3,7 @@ package dev.lb.cli;
 import dev.lb.admin.v1.AdminChange;
 import dev.lb.admin.v1.AdminState;
 import dev.lb.admin.v1.BackendStatus;
+import dev.lb.admin.v1.EjectionEvent;
 import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.admin.v1.HealthEvent;
 import dev.lb.admin.v1.HealthState;
@@ -63,6 +64,7 @@ abstract class WatchPrinter {
                 case STATS -> stats(event.getStats());
                 case ADMIN -> out.println(admin(event.getAdmin()));
                 case RELOAD -> out.println(reload(event.getReload()));
+                case EJECTION -> out.println(ejection(event.getEjection()));
                 default -> { } // a kind of event newer than this lbctl; the JSON mode shows it
             }
         }
@@ -115,6 +117,19 @@ abstract class WatchPrinter {
             };
         }
 
+        /** "12:01:03 EJECTED http://localhost:8002 for 30s (5 consecutive 5xx)" */
+        static String ejection(EjectionEvent e) {
+            String what = switch (e.getKind()) {
+                case EJECTION_EVENT_KIND_EJECTED -> "EJECTED " + display(e.getBackend(), e.getUrl()) + " for "
+                        + Formats.age(Formats.duration(e.getEjection()));
+                case EJECTION_EVENT_KIND_RETURNED -> "PROBATION " + display(e.getBackend(), e.getUrl());
+                case EJECTION_EVENT_KIND_READMITTED -> "READMITTED " + display(e.getBackend(), e.getUrl());
+                case EJECTION_EVENT_KIND_ENDED -> "UNEJECTED " + display(e.getBackend(), e.getUrl());
+                default -> "EJECTION " + display(e.getBackend(), e.getUrl());
+            };
+            return Formats.clock(Formats.instant(e.getTime())) + " " + what + " (" + e.getReason() + ")";
+        }
+
         /** "12:05:00 RELOAD /etc/lb.json: added ...; ... (by SIGHUP)" or "12:05:00 RELOAD REJECTED ..." */
         static String reload(ReloadOutcome r) {
             String time = Formats.clock(Formats.instant(r.getTime()));
@@ -148,6 +163,12 @@ abstract class WatchPrinter {
                         .append(" (timed out ").append(Long.toUnsignedString(s.getQueue().getTotalTimeouts()))
                         .append(", refused as full ").append(Long.toUnsignedString(s.getQueue().getTotalRejected())).append(')');
             }
+            long ejected = s.getBackendsList().stream().filter(b -> b.getEjected()).count();
+            if (ejected != 0) {
+                line.append(", ejected ").append(ejected);
+            }
+            s.getBackendsList().stream().filter(b -> b.getSlowStartPercent() != 0).forEach(b ->
+                    line.append(", ramp ").append(b.getName()).append(' ').append(b.getSlowStartPercent()).append('%'));
             out.println(line);
             previous = s;
         }

@@ -10,17 +10,22 @@ import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthPolicy;
+import dev.lb.balancer.backend.OutlierEvent;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.ServerKind;
 import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
+import dev.lb.balancer.health.PassiveHealth;
 import dev.lb.balancer.metrics.BalancerMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
+import dev.lb.balancer.proxy.ExchangeObserver;
+import dev.lb.balancer.proxy.RetryPolicy;
 import dev.lb.balancer.proxy.ProxyHandler;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
+import dev.lb.balancer.select.TrafficPolicy;
 import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.server.ExchangeTracker;
 import dev.lb.balancer.server.HttpServers;
@@ -65,6 +70,8 @@ public final class Balancer implements AutoCloseable {
     /** Holds requests back while every backend is at its maxConnections; shared by proxy, admin and reloads. */
     private final RequestQueue queue;
     private final HealthChecker healthChecker;
+    /** Ejects backends answering 5xx in a row; hears every attempt's status. */
+    private final PassiveHealth passiveHealth;
     private final BackendClient backendClient;
     private final ExchangeTracker exchanges = new ExchangeTracker();
     private final RuntimeControl control;
@@ -98,16 +105,19 @@ public final class Balancer implements AutoCloseable {
         this.pool = new BackendPool(config.servers().stream().map(Backend::new).toList(),
                 new HealthPolicy(config.healthCheck().healthyThreshold(), config.healthCheck().unhealthyThreshold()),
                 clock);
-        this.strategy = Strategies.forAlgorithm(config.algorithm());
+        this.strategy = Strategies.forAlgorithm(config.algorithm(), pool, config.hash());
         this.queue = new RequestQueue(pool, strategy, config.queue());
+        queue.policy(TrafficPolicy.of(config));
         pool.addListener(queue);
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
+        this.passiveHealth = new PassiveHealth(pool, () -> queue.policy().passiveHealth(), clock);
         this.backendClient = BackendClient.create(config.timeouts(), config.backendClient());
         this.control = new RuntimeControl(pool, healthChecker, backendClient, queue, config, configPath, clock);
         // Made here, not in start: their threads are the balancer's from now on, so stop (or close
         // without start) ends them too.
         parts.push("backend client", backendClient::close);
         parts.push("health checker", healthChecker::close);
+        parts.push("ejection timer", passiveHealth::close);
         parts.push("runtime control", control::close);
         pool.addListener(new BackendListener() {
             @Override
@@ -118,6 +128,11 @@ public final class Balancer implements AutoCloseable {
             @Override
             public void onAdminChange(AdminEvent event) {
                 logAdminChange(event);
+            }
+
+            @Override
+            public void onOutlier(OutlierEvent event) {
+                logOutlier(event);
             }
         });
     }
@@ -158,6 +173,7 @@ public final class Balancer implements AutoCloseable {
         parts.push("client read timeout", bodyTimeout::close);
         ProxyHandler proxy = new ProxyHandler(pool, queue, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
+        proxy.observe(passiveHealth);
         proxy.retryBudget(control.retryBudget());
         if (config.metrics().enabled()) {
             startMetrics(proxy);
@@ -252,9 +268,43 @@ public final class Balancer implements AutoCloseable {
             metricsServer.close();
             metricsServer = null;
         });
-        proxy.observe(metrics);
+        proxy.observe(both(passiveHealth, metrics));
         LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1,number,#}/metrics",
                 config.metrics().host(), metricsServer.port());
+    }
+
+    /** Tells {@code first}, then {@code second}, of each exchange. */
+    private static ExchangeObserver both(ExchangeObserver first, ExchangeObserver second) {
+        return new ExchangeObserver() {
+            @Override
+            public void attemptEnded(Backend backend, int status, long startNanos) {
+                first.attemptEnded(backend, status, startNanos);
+                second.attemptEnded(backend, status, startNanos);
+            }
+
+            @Override
+            public void exchangeEnded(int status, long startNanos) {
+                first.exchangeEnded(status, startNanos);
+                second.exchangeEnded(status, startNanos);
+            }
+
+            @Override
+            public void retried(Backend from, RetryPolicy.Decision how) {
+                first.retried(from, how);
+                second.retried(from, how);
+            }
+
+            @Override
+            public void retryRefused(Backend from) {
+                first.retryRefused(from);
+                second.retryRefused(from);
+            }
+        };
+    }
+
+    /** Ejection of backends answering 5xx in a row. */
+    public PassiveHealth passiveHealth() {
+        return passiveHealth;
     }
 
     /** The port of the metrics endpoint, when metrics are on. */
@@ -372,6 +422,17 @@ public final class Balancer implements AutoCloseable {
 
     private static void logHealthChange(HealthEvent event) {
         LOG.log(System.Logger.Level.INFO, "backend {0} is {1} ({2})", event.backend(), event.to(), event.reason());
+    }
+
+    private static void logOutlier(OutlierEvent event) {
+        String what = switch (event.kind()) {
+            case EJECTED -> "ejected for " + event.ejection().toMillis() + " ms";
+            case RETURNED -> "back in rotation on probation";
+            case READMITTED -> "re-admitted";
+            case ENDED -> "no longer ejected";
+        };
+        LOG.log(event.kind() == OutlierEvent.Kind.EJECTED ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                "backend {0} {1} ({2})", event.backend(), what, event.reason());
     }
 
     private static void logAdminChange(AdminEvent event) {

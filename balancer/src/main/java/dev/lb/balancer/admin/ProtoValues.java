@@ -8,7 +8,10 @@ import dev.lb.admin.v1.AdminState;
 import dev.lb.admin.v1.HealthEvent;
 import dev.lb.admin.v1.HealthState;
 import dev.lb.admin.v1.ReloadOutcome;
+import dev.lb.admin.v1.EjectionEvent;
+import dev.lb.admin.v1.EjectionEventKind;
 import dev.lb.balancer.backend.AdminEvent;
+import dev.lb.balancer.backend.OutlierEvent;
 
 import java.time.Instant;
 
@@ -75,6 +78,22 @@ final class ProtoValues {
             case REMOVED -> AdminChangeKind.ADMIN_CHANGE_KIND_REMOVED;
             case DRAINED -> AdminChangeKind.ADMIN_CHANGE_KIND_DRAINED;
         };
+    }
+
+    static EjectionEvent ejection(OutlierEvent event) {
+        return EjectionEvent.newBuilder()
+                .setBackend(event.backend())
+                .setUrl(event.url())
+                .setKind(switch (event.kind()) {
+                    case EJECTED -> EjectionEventKind.EJECTION_EVENT_KIND_EJECTED;
+                    case RETURNED -> EjectionEventKind.EJECTION_EVENT_KIND_RETURNED;
+                    case READMITTED -> EjectionEventKind.EJECTION_EVENT_KIND_READMITTED;
+                    case ENDED -> EjectionEventKind.EJECTION_EVENT_KIND_ENDED;
+                })
+                .setReason(event.reason())
+                .setEjection(duration(event.ejection()))
+                .setTime(timestamp(event.at()))
+                .build();
     }
 
     static ReloadOutcome reload(dev.lb.balancer.backend.ReloadOutcome outcome) {

@@ -13,6 +13,8 @@ import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.QueueConfig;
 import dev.lb.balancer.select.RequestQueue;
+import dev.lb.balancer.select.SlowStart;
+import dev.lb.balancer.select.TrafficPolicy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -52,7 +54,7 @@ public final class StatusReader {
     public GetStatusResponse status() {
         List<Backend> backends = pool.all();
         GetStatusResponse.Builder response = GetStatusResponse.newBuilder().setBalancer(balancer(backends));
-        backends.forEach(b -> response.addBackends(backend(b)));
+        backends.forEach(b -> response.addBackends(backendNow(b)));
         return response.build();
     }
 
@@ -60,7 +62,7 @@ public final class StatusReader {
     public Optional<GetStatusResponse> status(String nameOrUrl) {
         return pool.find(nameOrUrl).map(b -> GetStatusResponse.newBuilder()
                 .setBalancer(balancer(pool.all()))
-                .addBackends(backend(b))
+                .addBackends(backendNow(b))
                 .build());
     }
 
@@ -80,6 +82,9 @@ public final class StatusReader {
                     .setAdminState(ProtoValues.adminState(b.adminState()))
                     .setWeight(b.weight())
                     .setMaxConnections(b.maxConnections())
+                    .setSlowStartPercent(slowStartPercent(b, policy(), clock.instant()))
+                    .setEjected(b.ejected())
+                    .setTotalEjections(b.totalEjections())
                     .build();
             stats.addBackends(one);
             inFlight += one.getInFlight();
@@ -107,6 +112,13 @@ public final class StatusReader {
         if (queue != null) {
             balancer.setQueue(queueStatus(queue));
         }
+        TrafficPolicy policy = policy();
+        balancer.setHashOn(policy.hash().hashOn().toString())
+                .setHashBalanceFactor(policy.hash().balanceFactor())
+                .setStickyCookie(policy.stickyCookie().enabled() ? policy.stickyCookie().name() : "")
+                .setSlowStart(ProtoValues.duration(policy.slowStart()))
+                .setEjectionConsecutive5Xx(policy.passiveHealth().consecutive5xx())
+                .setMaxEjectionPercent(policy.passiveHealth().maxEjectionPercent());
         int inFlight = 0;
         int up = 0;
         for (Backend b : backends) {
@@ -130,7 +142,31 @@ public final class StatusReader {
                 .build();
     }
 
-    /** One backend as GetStatus shows it. */
+    private TrafficPolicy policy() {
+        return queue == null ? TrafficPolicy.DEFAULT : queue.policy();
+    }
+
+    /** One backend as GetStatus shows it, with its ramp and ejection as of now. */
+    private BackendStatus backendNow(Backend b) {
+        Instant now = clock.instant();
+        BackendStatus.Builder status = backend(b).toBuilder()
+                .setSlowStartPercent(slowStartPercent(b, policy(), now));
+        SlowStart.remaining(b, now, policy().slowStart())
+                .ifPresent(left -> status.setSlowStartRemaining(ProtoValues.duration(left)));
+        Instant until = b.ejectedUntil();
+        if (until != null) {
+            status.setEjectionRemaining(ProtoValues.duration(until.isAfter(now) ? Duration.between(now, until) : Duration.ZERO));
+        }
+        return status.build();
+    }
+
+    /** The ramp's share in percent (10 to 99), 0 when the backend is not ramping. */
+    static int slowStartPercent(Backend b, TrafficPolicy policy, Instant now) {
+        double share = SlowStart.share(b.enteredRotation(), now, policy.slowStart());
+        return share >= 1 ? 0 : Math.min(99, (int) Math.floor(share * 100));
+    }
+
+    /** One backend as GetStatus shows it, without the parts that depend on the time. */
     static BackendStatus backend(Backend b) {
         BackendStatus.Builder status = BackendStatus.newBuilder()
                 .setName(b.name())
@@ -146,7 +182,12 @@ public final class StatusReader {
                 .setAdminState(ProtoValues.adminState(b.adminState()))
                 .setTotalChecks(b.totalChecks())
                 .setTotalCheckFailures(b.totalCheckFailures())
-                .setMaxConnections(b.maxConnections());
+                .setMaxConnections(b.maxConnections())
+                .setEjected(b.ejected())
+                .setEjectionReason(b.ejectionReason())
+                .setProbation(b.onProbation())
+                .setTotalEjections(b.totalEjections())
+                .setStickyId(b.stickyId());
         CheckResult check = b.lastCheck();
         if (check != null) {
             status.setLastCheck(HealthCheck.newBuilder()

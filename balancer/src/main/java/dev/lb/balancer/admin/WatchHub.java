@@ -4,6 +4,7 @@ import dev.lb.admin.v1.WatchEvent;
 import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.balancer.backend.OutlierEvent;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.util.NamedThreadFactory;
 import io.grpc.Status;
@@ -85,6 +86,11 @@ public final class WatchHub implements BackendListener, AutoCloseable {
     @Override
     public void onReload(ReloadOutcome outcome) {
         fanOut(WatchEvent.newBuilder().setReload(ProtoValues.reload(outcome)).build());
+    }
+
+    @Override
+    public void onOutlier(OutlierEvent event) {
+        fanOut(WatchEvent.newBuilder().setEjection(ProtoValues.ejection(event)).build());
     }
 
     private void fanOut(WatchEvent event) {

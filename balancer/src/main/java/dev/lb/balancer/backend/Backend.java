@@ -3,10 +3,12 @@ package dev.lb.balancer.backend;
 import dev.lb.balancer.config.ServerConfig;
 
 import java.net.URI;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -40,6 +42,25 @@ public final class Backend {
     private volatile int consecutiveSuccesses;
     private volatile int consecutiveFailures;
     private final Deque<HealthEvent> history = new ArrayDeque<>(HISTORY_SIZE);
+    /** The opaque ID a sticky cookie names this backend by; see {@link StickyIds}. */
+    private final String stickyId;
+
+    // Traffic policies. The pool sets the instants and the ejection state under its lock; request
+    // threads read them and update the two counters without locks.
+    /** When the backend last entered rotation, for slow start; null for one in rotation since start. */
+    private volatile Instant enteredRotation;
+    /** Slow-start gate turns, so a ramping backend admits exactly its share of the requests offered. */
+    private final AtomicLong rampTurns = new AtomicLong();
+    /** 5xx answers in a row; reset by any other answer. */
+    private final AtomicInteger consecutive5xx = new AtomicInteger();
+    /** Out of rotation for bad answers until this instant; null when not ejected. */
+    private volatile Instant ejectedUntil;
+    private volatile String ejectionReason = "";
+    /** Back from an ejection: one success re-admits it, one 5xx ejects it again. */
+    private volatile boolean probation;
+    /** Ejections since it was last re-admitted; doubles the next one. Guarded by the pool's lock. */
+    private int ejectionsInARow;
+    private final LongAdder ejections = new LongAdder();
 
     public Backend(ServerConfig config) {
         this.name = config.name();
@@ -47,6 +68,101 @@ public final class Backend {
         this.weight = config.weight();
         this.maxConnections = config.maxConnections();
         this.health = config.initialHealthy() ? HealthState.UP : HealthState.DOWN;
+        this.stickyId = StickyIds.of(url);
+    }
+
+    /** The opaque ID sticky cookies carry for this backend: stable across restarts, never its address. */
+    public String stickyId() {
+        return stickyId;
+    }
+
+    /** When the backend last entered rotation (came UP, was enabled, added, re-admitted); null if in it since start. */
+    public Instant enteredRotation() {
+        return enteredRotation;
+    }
+
+    void enteredRotation(Instant at) {
+        this.enteredRotation = at;
+        this.rampTurns.set(0);
+    }
+
+    /**
+     * One turn of the slow-start gate: true for {@code share} of the turns, spread evenly (for 0.25,
+     * every fourth), so a ramping backend takes its share exactly rather than by chance.
+     */
+    public boolean rampTurn(double share) {
+        long k = rampTurns.getAndIncrement();
+        return (long) Math.floor((k + 1) * share) > (long) Math.floor(k * share);
+    }
+
+    /** Counts a 5xx answer; the 5xx answers in a row, this one included. */
+    public int record5xx() {
+        return consecutive5xx.incrementAndGet();
+    }
+
+    /** Counts an answer below 500: the run of 5xx answers is over. */
+    public void recordNon5xx() {
+        if (consecutive5xx.get() != 0) {
+            consecutive5xx.set(0);
+        }
+    }
+
+    public int consecutive5xx() {
+        return consecutive5xx.get();
+    }
+
+    /** Whether the backend is out of rotation for bad answers. */
+    public boolean ejected() {
+        return ejectedUntil != null;
+    }
+
+    /** When the current ejection ends; null when not ejected. */
+    public Instant ejectedUntil() {
+        return ejectedUntil;
+    }
+
+    /** Why the backend was last ejected, e.g. "5 consecutive 5xx"; empty if never. */
+    public String ejectionReason() {
+        return ejectionReason;
+    }
+
+    /** Back from an ejection and not yet re-admitted by a good answer. */
+    public boolean onProbation() {
+        return probation;
+    }
+
+    /** Ejections since start. */
+    public long totalEjections() {
+        return ejections.sum();
+    }
+
+    int ejectionsInARow() {
+        return ejectionsInARow;
+    }
+
+    /** Starts the next ejection in a row; returns its number in the row (1 for the first). Pool lock held. */
+    int eject(Instant until, String reason) {
+        ejectionsInARow++;
+        ejections.increment();
+        ejectedUntil = until;
+        ejectionReason = reason;
+        probation = false;
+        consecutive5xx.set(0);
+        return ejectionsInARow;
+    }
+
+    /** The ejection time is over: back in rotation on probation. Pool lock held. */
+    void returnOnProbation() {
+        ejectedUntil = null;
+        probation = true;
+    }
+
+    /** A good answer on probation, or an operator's enable: no ejection, and the doubling starts over. Pool lock held. */
+    void readmit() {
+        ejectedUntil = null;
+        probation = false;
+        ejectionsInARow = 0;
+        consecutive5xx.set(0);
     }
 
     public String name() {

@@ -16,4 +16,8 @@ public interface BackendListener {
     /** A config reload was attempted; see {@link ReloadOutcome#applied()}. */
     default void onReload(ReloadOutcome outcome) {
     }
+
+    /** A backend was ejected for bad answers or came back; see {@link OutlierEvent.Kind}. */
+    default void onOutlier(OutlierEvent event) {
+    }
 }

@@ -1,6 +1,10 @@
 package dev.lb.balancer.backend;
 
+import dev.lb.balancer.config.PassiveHealthConfig;
+
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,12 +33,17 @@ public final class BackendPool {
         this.available = computeAvailable();
     }
 
+    /** The clock the pool stamps its changes with; slow start and ejections measure time by it. */
+    public Clock clock() {
+        return clock;
+    }
+
     /** Every backend, in config order, runtime additions last; an immutable snapshot. */
     public List<Backend> all() {
         return backends;
     }
 
-    /** Backends that may take a new request now: healthy, ready and with a weight above 0. */
+    /** Backends that may take a new request now: healthy, ready, not ejected and with a weight above 0. */
     public List<Backend> available() {
         return available;
     }
@@ -213,6 +222,90 @@ public final class BackendPool {
         }
     }
 
+    /**
+     * Ejects a backend for bad answers, unless that would put more than {@code maxEjectionPercent} of
+     * the pool out by ejection at once (a bad deploy answering 500 everywhere must not become "no
+     * backend" for everyone). Each ejection in a row before a re-admission lasts twice the one before.
+     *
+     * @return false when it was not ejected: already ejected, gone from the pool, or the cap reached
+     */
+    public boolean eject(Backend backend, String reason, PassiveHealthConfig policy) {
+        OutlierEvent event;
+        synchronized (stateLock) {
+            if (backend.ejected() || !backends.contains(backend)) {
+                return false;
+            }
+            long out = backends.stream().filter(Backend::ejected).count();
+            if ((out + 1) * 100 > (long) policy.maxEjectionPercent() * backends.size()) {
+                return false;
+            }
+            Instant now = clock.instant();
+            Duration length = policy.ejectionTime(backend.ejectionsInARow() + 1);
+            backend.eject(now.plus(length), reason);
+            available = computeAvailable();
+            event = new OutlierEvent(backend.name(), backend.url().toString(), OutlierEvent.Kind.EJECTED, reason, length, now);
+            publish(event);
+        }
+        return true;
+    }
+
+    /**
+     * Returns every backend whose ejection is over at {@code now} to rotation, on probation.
+     *
+     * @return when the next ejection still running ends; empty when none is
+     */
+    public Optional<Instant> returnEjected(Instant now) {
+        synchronized (stateLock) {
+            Instant next = null;
+            List<Backend> returned = new ArrayList<>();
+            for (Backend b : backends) {
+                Instant until = b.ejectedUntil();
+                if (until == null) {
+                    continue;
+                }
+                if (!until.isAfter(now)) {
+                    b.returnOnProbation();
+                    returned.add(b);
+                } else if (next == null || until.isBefore(next)) {
+                    next = until;
+                }
+            }
+            if (!returned.isEmpty()) {
+                available = computeAvailable();
+                for (Backend b : returned) {
+                    publish(new OutlierEvent(b.name(), b.url().toString(), OutlierEvent.Kind.RETURNED,
+                            "ejection over; on probation", Duration.ZERO, now));
+                }
+            }
+            return Optional.ofNullable(next);
+        }
+    }
+
+    /** A good answer from a backend on probation: fully re-admitted. */
+    public void readmit(Backend backend, String reason) {
+        synchronized (stateLock) {
+            if (!backend.onProbation()) {
+                return;
+            }
+            backend.readmit();
+            publish(new OutlierEvent(backend.name(), backend.url().toString(), OutlierEvent.Kind.READMITTED, reason,
+                    Duration.ZERO, clock.instant()));
+        }
+    }
+
+    /** An operator ends an ejection or probation at once (lbctl enable). */
+    public void endEjection(Backend backend, String actor) {
+        synchronized (stateLock) {
+            if (!backend.ejected() && !backend.onProbation()) {
+                return;
+            }
+            backend.readmit();
+            available = computeAvailable();
+            publish(new OutlierEvent(backend.name(), backend.url().toString(), OutlierEvent.Kind.ENDED,
+                    "ended by " + actor, Duration.ZERO, clock.instant()));
+        }
+    }
+
     /** Tells listeners about a config reload. */
     public void publishReload(ReloadOutcome outcome) {
         for (BackendListener listener : listeners) {
@@ -255,15 +348,38 @@ public final class BackendPool {
         }
     }
 
+    private void publish(OutlierEvent event) {
+        for (BackendListener listener : listeners) {
+            listener.onOutlier(event);
+        }
+    }
+
     private void publish(AdminEvent event) {
         for (BackendListener listener : listeners) {
             listener.onAdminChange(event);
         }
     }
 
+    /**
+     * The new rotation; backends entering it are stamped for slow start. Called under the state lock,
+     * except from the constructor, where nothing "enters": the backends in rotation at start ramp
+     * together, which is no ramp at all.
+     */
     private List<Backend> computeAvailable() {
-        return backends.stream()
-                .filter(b -> b.health() == HealthState.UP && b.adminState() == AdminState.READY && b.weight() > 0)
+        List<Backend> next = backends.stream()
+                .filter(b -> b.health() == HealthState.UP && b.adminState() == AdminState.READY && b.weight() > 0
+                        && !b.ejected())
                 .toList();
+        List<Backend> before = available;
+        if (before != null) {
+            Instant now = null;
+            for (Backend b : next) {
+                if (!before.contains(b)) {
+                    now = now == null ? clock.instant() : now;
+                    b.enteredRotation(now);
+                }
+            }
+        }
+        return next;
     }
 }

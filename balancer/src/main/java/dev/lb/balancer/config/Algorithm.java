@@ -7,7 +7,9 @@ import java.util.stream.Collectors;
 /** The backend selection algorithms a config may name. */
 public enum Algorithm {
     LEAST_CONNECTIONS("least-connections"),
-    ROUND_ROBIN("round-robin");
+    ROUND_ROBIN("round-robin"),
+    /** Consistent hashing of a request key with bounded loads; see {@link HashConfig}. */
+    HASH("hash");
 
     private final String configName;
 

@@ -24,6 +24,10 @@ import java.util.List;
  * @param retryBudget   how many retries recent traffic allows
  * @param server        which implementation of the HTTP server API serves the proxy port
  * @param backendClient which client carries requests to plain-HTTP backends
+ * @param hash          what the {@code hash} algorithm hashes and its load bound
+ * @param stickyCookie  the affinity cookie, when on
+ * @param slowStart     how long a backend entering rotation takes to reach its full share; zero for off
+ * @param passiveHealth ejection of backends that answer 5xx in a row
  */
 public record BalancerConfig(
         String host,
@@ -42,23 +46,46 @@ public record BalancerConfig(
         QueueConfig queue,
         RetryBudgetConfig retryBudget,
         ServerKind server,
-        BackendClientKind backendClient) {
+        BackendClientKind backendClient,
+        HashConfig hash,
+        StickyCookieConfig stickyCookie,
+        java.time.Duration slowStart,
+        PassiveHealthConfig passiveHealth) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
     }
 
+    /** A config without traffic policies: clients' addresses hashed when asked, no cookie, no ramp, no ejection. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server,
+                          BackendClientKind backendClient) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, backendClient, HashConfig.DEFAULT,
+                StickyCookieConfig.OFF, java.time.Duration.ZERO, PassiveHealthConfig.OFF);
+    }
+
+    /** As above, reaching plain-HTTP backends with the direct client. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, BackendClientKind.DIRECT);
+    }
+
     /**
-     * A config with the default request queue and retry budget, served by the JDK's server, reaching
-     * plain-HTTP backends with the direct client.
+     * A config with the default request queue and retry budget, the default server ({@code "auto"}), the
+     * direct client and no traffic policies.
      */
     public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
                           TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
                           int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
                           MetricsConfig metrics) {
         this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
-                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT, ServerKind.AUTO,
-                BackendClientKind.DIRECT);
+                executor, drainTimeout, metrics, QueueConfig.DEFAULT, RetryBudgetConfig.DEFAULT, ServerKind.AUTO);
     }
 
     /** A config without a metrics endpoint. */

@@ -91,7 +91,8 @@ public final class ConfigLoader {
             Fields.checkKnown(source, top, "", Set.of(
                     "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
                     "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
-                    "metricsPort", "metricsHost", "queue", "retryBudget", "server", "backendClient"));
+                    "metricsPort", "metricsHost", "queue", "retryBudget", "server", "backendClient", "hashOn", "hashBalanceFactor",
+                    "stickyCookie", "slowStartMs", "passiveHealth"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -121,9 +122,57 @@ public final class ConfigLoader {
             ServerKind server = ServerKind.fromConfigName(serverName).orElseThrow(() -> problem(
                     "server", "\"" + serverName + "\" is not an HTTP server; use one of " + ServerKind.allNames()));
             BackendClientKind backendClient = backendClient(top);
+            HashConfig hash = hash(top);
+            StickyCookieConfig stickyCookie = stickyCookie(top);
+            Duration slowStart = Duration.ofMillis(integer(top, "slowStartMs", 0, 0, 3_600_000));
+            PassiveHealthConfig passiveHealth = passiveHealth(top);
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
                     adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget, server,
-                    backendClient);
+                    backendClient, hash, stickyCookie, slowStart, passiveHealth);
+        }
+
+        private HashConfig hash(ObjectNode top) throws ConfigException {
+            String text = string(top, "hashOn", HashOn.DEFAULT.toString());
+            HashOn hashOn = HashOn.parse(text).orElseThrow(() -> problem("hashOn", "\"" + text
+                    + "\" is not a hash key; use \"client-ip\", \"path\", \"header:NAME\" or \"cookie:NAME\""));
+            JsonNode node = top.get("hashBalanceFactor");
+            double factor = HashConfig.DEFAULT_BALANCE_FACTOR;
+            if (node != null && !node.isNull()) {
+                if (!node.isNumber()) {
+                    throw problem("hashBalanceFactor", "must be a number, not " + kind(node));
+                }
+                factor = node.doubleValue();
+                if (factor != 0 && (factor < 1 || factor > 100)) {
+                    throw problem("hashBalanceFactor", factor + " is out of range; use 1 to 100 (1.25 is usual), or 0 for no bound");
+                }
+            }
+            return new HashConfig(hashOn, factor);
+        }
+
+        /** {@code "stickyCookie": {}} turns the cookie on with its default name; leaving it out, off. */
+        private StickyCookieConfig stickyCookie(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("stickyCookie");
+            if (node == null || node.isNull()) {
+                return StickyCookieConfig.OFF;
+            }
+            ObjectNode c = object(node, "stickyCookie");
+            Fields.checkKnown(source, c, "stickyCookie", Set.of("name"));
+            String name = string(c, "stickyCookie", "name", StickyCookieConfig.DEFAULT_NAME);
+            if (name.isEmpty() || !name.chars().allMatch(ch -> ch > ' ' && ch < 127 && "()<>@,;:\\\"/[]?={}".indexOf(ch) < 0)) {
+                throw problem("stickyCookie.name", "\"" + name + "\" is not a cookie name; use letters, digits and -_. only");
+            }
+            return new StickyCookieConfig(true, name);
+        }
+
+        private PassiveHealthConfig passiveHealth(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("passiveHealth");
+            ObjectNode p = node == null || node.isNull() ? MAPPER.createObjectNode() : object(node, "passiveHealth");
+            Fields.checkKnown(source, p, "passiveHealth", Set.of("consecutive5xx", "ejectionMs", "maxEjectionPercent"));
+            PassiveHealthConfig d = PassiveHealthConfig.OFF;
+            int consecutive = integer(p, "passiveHealth", "consecutive5xx", d.consecutive5xx(), 0, 10_000);
+            int ejectionMs = integer(p, "passiveHealth", "ejectionMs", (int) d.ejection().toMillis(), 1, 3_600_000);
+            int maxPercent = integer(p, "passiveHealth", "maxEjectionPercent", d.maxEjectionPercent(), 0, 100);
+            return new PassiveHealthConfig(consecutive, Duration.ofMillis(ejectionMs), maxPercent);
         }
 
         private BackendClientKind backendClient(ObjectNode top) throws ConfigException {

@@ -6,9 +6,11 @@ import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.HealthCheckConfig;
+import dev.lb.balancer.config.PassiveHealthConfig;
 import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.select.RequestQueue;
+import dev.lb.balancer.select.TrafficPolicy;
 import dev.lb.balancer.proxy.RetryBudget;
 import dev.lb.balancer.upstream.BackendClient;
 
@@ -84,11 +86,37 @@ final class Reloader {
             changes.add("retryBudget " + next.retryBudget().percent() + "% of requests, at least "
                     + next.retryBudget().minPerSecond() + " per second");
         }
+        policyChanges(current, next, changes);
         if (!next.drainTimeout().equals(current.drainTimeout())) {
             changes.add("drainTimeoutMs " + current.drainTimeout().toMillis() + " -> " + next.drainTimeout().toMillis());
         }
         needsRestart.addAll(RestartOnly.changed(current, next));
         return new Applied(changes, needsRestart, RestartOnly.keep(current, next));
+    }
+
+    /** Traffic policies apply from the next request on; one line for each that changed. */
+    private void policyChanges(BalancerConfig current, BalancerConfig next, List<String> changes) {
+        TrafficPolicy was = TrafficPolicy.of(current);
+        TrafficPolicy now = TrafficPolicy.of(next);
+        if (was.equals(now)) {
+            return;
+        }
+        queue.policy(now);
+        if (!was.hash().equals(now.hash())) {
+            changes.add("hashOn " + now.hash().hashOn() + ", hashBalanceFactor " + now.hash().balanceFactor());
+        }
+        if (!was.stickyCookie().equals(now.stickyCookie())) {
+            changes.add(now.stickyCookie().enabled() ? "stickyCookie " + now.stickyCookie().name() : "stickyCookie off");
+        }
+        if (!was.slowStart().equals(now.slowStart())) {
+            changes.add("slowStartMs " + was.slowStart().toMillis() + " -> " + now.slowStart().toMillis());
+        }
+        if (!was.passiveHealth().equals(now.passiveHealth())) {
+            PassiveHealthConfig p = now.passiveHealth();
+            changes.add(p.enabled() ? "passiveHealth ejects after " + p.consecutive5xx() + " consecutive 5xx for "
+                    + p.ejection().toMillis() + " ms, at most " + p.maxEjectionPercent() + "% of backends"
+                    : "passiveHealth off");
+        }
     }
 
     /** Brings one backend of the new file to what the file says, adding it if it is new. */

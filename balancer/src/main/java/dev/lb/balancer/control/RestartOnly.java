@@ -35,7 +35,8 @@ final class RestartOnly {
         return new BalancerConfig(running.host(), running.port(), file.servers(), file.healthCheck(), file.timeouts(),
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
-                file.retryBudget(), running.server(), running.backendClient());
+                file.retryBudget(), running.server(), running.backendClient(), file.hash(), file.stickyCookie(), file.slowStart(),
+                file.passiveHealth());
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {

@@ -124,10 +124,14 @@ public final class RuntimeControl implements AutoCloseable {
 
     /**
      * Back to normal. From maintenance, health checks resume at once and the backend returns to
-     * rotation as soon as one passes; from draining, it is in rotation again at once if healthy.
+     * rotation as soon as one passes; from draining, it is in rotation again at once if healthy. An
+     * ejection for bad answers, or the probation after one, ends at once.
      */
     public synchronized void enable(String backend, String actor) throws ControlException {
-        membership.makeReady(changeable(backend), actor);
+        Backend b = changeable(backend);
+        membership.makeReady(b, actor);
+        // An operator who says "enable" means in rotation now: an ejection for bad answers ends too.
+        pool.endEjection(b, actor);
     }
 
     public void setWeight(String backend, int weight) throws ControlException {

@@ -9,7 +9,9 @@ import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.proxy.ExchangeObserver;
+import dev.lb.balancer.select.ConsistentHash;
 import dev.lb.balancer.select.RequestQueue;
+import dev.lb.balancer.select.SlowStart;
 import dev.lb.balancer.proxy.RetryPolicy;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -89,6 +91,7 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         registerBackendState(pool);
         if (queue != null) {
             registerQueue(queue);
+            registerPolicies(queue);
         }
         JvmMetrics.builder().register(registry);
         pool.addListener(this);
@@ -162,6 +165,34 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
                 .labelNames("backend")
                 .callback(cb -> pool.all().forEach(b -> cb.call(b.maxConnections(), b.name())))
                 .register(registry);
+    }
+
+    /** Slow start, ejections and the hash's load bound, read when Prometheus scrapes. */
+    private void registerPolicies(RequestQueue queue) {
+        GaugeWithCallback.builder().name("lb_backend_slow_start_share")
+                .help("The share of its turns a backend ramping up after entering rotation takes (0.1 to 1; 1 when not ramping)")
+                .labelNames("backend")
+                .callback(cb -> {
+                    java.time.Instant now = pool.clock().instant();
+                    pool.all().forEach(b -> cb.call(SlowStart.share(b.enteredRotation(), now, queue.policy().slowStart()), b.name()));
+                })
+                .register(registry);
+        GaugeWithCallback.builder().name("lb_backend_ejected")
+                .help("1 while the backend is out of rotation for 5xx answers (passiveHealth), 0 otherwise")
+                .labelNames("backend")
+                .callback(cb -> pool.all().forEach(b -> cb.call(b.ejected() ? 1 : 0, b.name())))
+                .register(registry);
+        CounterWithCallback.builder().name("lb_backend_ejections")
+                .help("Times the backend was ejected for 5xx answers in a row")
+                .labelNames("backend")
+                .callback(cb -> pool.all().forEach(b -> cb.call(b.totalEjections(), b.name())))
+                .register(registry);
+        if (queue.strategy() instanceof ConsistentHash hash) {
+            CounterWithCallback.builder().name("lb_hash_passed_on")
+                    .help("Requests whose key's own backend was above hashBalanceFactor times the average load, so a later one on the ring took them")
+                    .callback(cb -> cb.call(hash.totalPassedOn()))
+                    .register(registry);
+        }
     }
 
     /** The registry holding every metric of this balancer, JVM metrics included. */

@@ -6,6 +6,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.config.RetryBudgetConfig;
 import dev.lb.balancer.config.TimeoutConfig;
+import dev.lb.balancer.select.Placement;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.upstream.Attempt;
@@ -54,6 +55,7 @@ public final class ProxyHandler implements HttpHandler {
     private final ClientReadTimeout bodyTimeout;
     private final BooleanSupplier closeConnections;
     private final RequestValidator validator = new RequestValidator(RequestValidator.Limits.DEFAULT);
+    private final Affinity affinity;
     private ExchangeObserver observer = ExchangeObserver.NONE;
     private RetryBudget retryBudget = new RetryBudget(RetryBudgetConfig.DEFAULT);
 
@@ -74,6 +76,7 @@ public final class ProxyHandler implements HttpHandler {
         this.retryPolicy = new RetryPolicy(retries);
         this.bodyTimeout = bodyTimeout;
         this.closeConnections = closeConnections;
+        this.affinity = new Affinity(pool, queue);
     }
 
     /** Sets who hears how exchanges went; call before the server starts. */
@@ -112,11 +115,12 @@ public final class ProxyHandler implements HttpHandler {
 
     private void forward(HttpExchange exchange) throws ProxyException, IOException {
         StreamingRequestBody body = RequestTranslation.body(exchange, bodyTimeout);
-        BackendRequest request = RequestTranslation.toBackendRequest(exchange, body);
+        Affinity.Request affinity = this.affinity.read(exchange);
+        BackendRequest request = RequestTranslation.toBackendRequest(exchange, body, affinity.cookieName());
         retryBudget.requestStarted();
         List<Backend> tried = new ArrayList<>(2);
         boolean freshRetryUsed = false;
-        Backend next = choose(tried);
+        Backend next = choose(tried, affinity.placement());
         while (true) {
             Backend backend = next;
             Attempt attempt = new Attempt();
@@ -147,13 +151,13 @@ public final class ProxyHandler implements HttpHandler {
                             pool.reportUnreachable(backend, reason);
                         }
                         tried.add(backend);
-                        next = another(tried, attempt, body, reason);
+                        next = another(tried, affinity.placement(), attempt, body, reason);
                         freshRetryUsed = false;
                         continue;
                     }
                     throw failed(backend, attempt, body, e);
                 }
-                relay(exchange, backend, response);
+                relay(exchange, backend, response, affinity);
                 return;
             } finally {
                 queue.release(backend);
@@ -166,10 +170,10 @@ public final class ProxyHandler implements HttpHandler {
      * The backend to try next. When none is left, a request that never left the balancer is answered
      * "unreachable"; one a backend took and dropped, with that backend's failure.
      */
-    private Backend another(List<Backend> tried, Attempt attempt, StreamingRequestBody body, String reason)
-            throws ProxyException {
+    private Backend another(List<Backend> tried, Placement placement, Attempt attempt, StreamingRequestBody body,
+                            String reason) throws ProxyException {
         try {
-            return choose(tried);
+            return choose(tried, placement);
         } catch (ProxyException noneLeft) {
             if (unreached(attempt, body)) {
                 throw noneLeft;
@@ -202,10 +206,10 @@ public final class ProxyHandler implements HttpHandler {
      * A backend for the request, not one already tried, with a slot taken on it (waiting in the queue
      * while every candidate is at its maxConnections). Pair with one {@code queue.release}.
      */
-    private Backend choose(List<Backend> tried) throws ProxyException {
+    private Backend choose(List<Backend> tried, Placement placement) throws ProxyException {
         Optional<Backend> chosen;
         try {
-            chosen = queue.acquire(tried);
+            chosen = queue.acquire(tried, placement);
         } catch (RequestQueue.Refused e) {
             // Overload, not failure: the client may try again shortly, as HAProxy's 503 from its queue says.
             throw ProxyException.retryLater(503, e.getMessage(), 1);
@@ -275,7 +279,7 @@ public final class ProxyHandler implements HttpHandler {
     }
 
     /** Sends the backend's answer to the client, streaming the body. */
-    private void relay(HttpExchange exchange, Backend backend, BackendResponse response)
+    private void relay(HttpExchange exchange, Backend backend, BackendResponse response, Affinity.Request affinity)
             throws IOException, ProxyException {
         try (response) {
             ResponseHead head = response.head();
@@ -293,6 +297,7 @@ public final class ProxyHandler implements HttpHandler {
                 throw new ProxyException(502, "backend sent an invalid Content-Length");
             }
             ResponseTranslation.copyHeaders(head, exchange.getResponseHeaders());
+            this.affinity.answered(exchange, backend, affinity);
             if (closeConnections.getAsBoolean()) {
                 // Checked as late as possible: a shutdown may have begun while the backend worked.
                 exchange.getResponseHeaders().set("Connection", "close");

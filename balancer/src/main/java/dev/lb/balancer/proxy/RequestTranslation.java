@@ -41,6 +41,14 @@ final class RequestTranslation {
 
     /** The request to forward: the client's end-to-end fields plus Host and the forwarding fields. */
     static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body) {
+        return toBackendRequest(exchange, body, null);
+    }
+
+    /**
+     * {@link #toBackendRequest(HttpExchange, StreamingRequestBody)} without the balancer's own sticky
+     * cookie, when {@code stickyCookie} names one: the backend never sees it.
+     */
+    static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body, String stickyCookie) {
         Headers in = exchange.getRequestHeaders();
         Set<String> hopByHop = HopByHop.namesFor(in.get("Connection"));
         String host = hostFor(exchange);
@@ -55,9 +63,13 @@ final class RequestTranslation {
                 // the forwarding fields are set below.
                 continue;
             }
+            boolean cookie = stickyCookie != null && lower.equals("cookie");
             for (String value : header.getValue()) {
-                out.add(name);
-                out.add(value);
+                String forwarded = cookie ? StickyCookie.without(value, stickyCookie) : value;
+                if (forwarded != null) {
+                    out.add(name);
+                    out.add(forwarded);
+                }
             }
         }
         if (host != null) {

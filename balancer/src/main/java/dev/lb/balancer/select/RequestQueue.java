@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,6 +39,8 @@ public final class RequestQueue implements BackendListener {
     private final BackendPool pool;
     private final SelectionStrategy strategy;
     private volatile QueueConfig config;
+    /** Slow start, stickiness and hashing settings; replaced whole by reloads. */
+    private volatile TrafficPolicy policy = TrafficPolicy.DEFAULT;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Requests waiting for a slot, oldest first. Guarded by {@link #lock}. */
@@ -52,6 +55,8 @@ public final class RequestQueue implements BackendListener {
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder waitNanos = new LongAdder();
+    /** Turns for the requests slow start sends away from a ramping backend. */
+    private final AtomicLong overflowTurns = new AtomicLong();
 
     public RequestQueue(BackendPool pool, SelectionStrategy strategy, QueueConfig config) {
         this.pool = pool;
@@ -69,6 +74,24 @@ public final class RequestQueue implements BackendListener {
         this.config = config;
     }
 
+    /** The traffic policies in effect. */
+    public TrafficPolicy policy() {
+        return policy;
+    }
+
+    /** Applies traffic policies to picks from now on. */
+    public void policy(TrafficPolicy policy) {
+        this.policy = policy;
+        if (strategy instanceof ConsistentHash hash) {
+            hash.balanceFactor(policy.hash().balanceFactor());
+        }
+    }
+
+    /** The strategy that picks among the backends below their cap. */
+    public SelectionStrategy strategy() {
+        return strategy;
+    }
+
     /**
      * Takes a slot on a backend in rotation, other than {@code excluded}, waiting for one in the queue
      * when all are at their cap. Pair the backend returned with one {@link #release(Backend)}.
@@ -79,17 +102,25 @@ public final class RequestQueue implements BackendListener {
      * @throws Refused when the queue is full, the wait timed out or the thread was interrupted
      */
     public Optional<Backend> acquire(List<Backend> excluded) throws Refused {
+        return acquire(excluded, Placement.NONE);
+    }
+
+    /**
+     * {@link #acquire(List)} for a request with a hash key or a sticky cookie: the backend its cookie
+     * names when that one is a candidate below its cap, otherwise the strategy's pick for its key.
+     */
+    public Optional<Backend> acquire(List<Backend> excluded, Placement placement) throws Refused {
         List<Backend> inRotation = eligible(excluded);
         if (inRotation.isEmpty()) {
             return Optional.empty();
         }
         if (length.get() == 0) {
-            Backend taken = take(inRotation);
+            Backend taken = take(inRotation, placement);
             if (taken != null) {
                 return Optional.of(taken);
             }
         }
-        return Optional.ofNullable(await(excluded));
+        return Optional.ofNullable(await(excluded, placement));
     }
 
     /** Ends a request's exchange with {@code backend} and hands the freed slot to the oldest waiter. */
@@ -146,7 +177,7 @@ public final class RequestQueue implements BackendListener {
         wake();
     }
 
-    private Backend await(List<Backend> excluded) throws Refused {
+    private Backend await(List<Backend> excluded, Placement placement) throws Refused {
         QueueConfig limits = config;
         lock.lock();
         if (waiters.size() >= limits.maxSize()) {
@@ -158,7 +189,7 @@ public final class RequestQueue implements BackendListener {
         }
         long started = System.nanoTime();
         try {
-            Waiter waiter = new Waiter(List.copyOf(excluded), lock.newCondition());
+            Waiter waiter = new Waiter(List.copyOf(excluded), placement, lock.newCondition());
             waiters.addLast(waiter);
             length.incrementAndGet();
             queued.increment();
@@ -201,7 +232,7 @@ public final class RequestQueue implements BackendListener {
                 continue;
             }
             List<Backend> inRotation = eligible(waiter.excluded);
-            Backend taken = inRotation.isEmpty() ? null : take(inRotation);
+            Backend taken = inRotation.isEmpty() ? null : take(inRotation, waiter.placement);
             if (taken == null && !inRotation.isEmpty()) {
                 plainBlocked |= plain;
                 continue;
@@ -225,19 +256,55 @@ public final class RequestQueue implements BackendListener {
         return excluded.isEmpty() ? available : available.stream().filter(b -> !excluded.contains(b)).toList();
     }
 
-    /** Takes a slot on the backend the strategy picks among those below their cap; null when all are at it. */
-    private Backend take(List<Backend> candidates) {
+    /**
+     * Takes a slot on the backend the request's cookie names, if it is a candidate with room; otherwise
+     * on the one the strategy picks among those below their cap, as slow start lets it. Null when all
+     * are at their cap.
+     */
+    private Backend take(List<Backend> candidates, Placement placement) {
+        Backend preferred = placement.preferred();
+        if (preferred != null && candidates.contains(preferred) && preferred.tryAcquire()) {
+            return preferred;
+        }
         while (true) {
             List<Backend> open = belowCap(candidates);
             if (open.isEmpty()) {
                 return null;
             }
-            Backend chosen = strategy.select(open).orElseThrow();
+            Backend chosen = warmedUp(strategy.select(open, placement).orElseThrow(), open);
             if (chosen.tryAcquire()) {
                 return chosen;
             }
             // Another request took its last slot since belowCap looked: choose again among the rest.
         }
+    }
+
+    /**
+     * Slow start's gate: a ramping backend keeps only its share of the turns the strategy gives it; the
+     * rest go to the least loaded of the others (ties taking turns), picked here rather than by the
+     * strategy, so the strategy's own turns are not shifted and the share comes out as configured. When
+     * every backend ramps, the work still gets done. A request never waits because of a ramp.
+     */
+    private Backend warmedUp(Backend chosen, List<Backend> open) {
+        java.time.Duration window = policy.slowStart();
+        if (window.isZero() || chosen.enteredRotation() == null || open.size() == 1) {
+            return chosen;
+        }
+        double share = SlowStart.share(chosen.enteredRotation(), pool.clock().instant(), window);
+        if (share >= 1 || chosen.rampTurn(share)) {
+            return chosen;
+        }
+        int n = open.size();
+        int offset = (int) Math.floorMod(overflowTurns.getAndIncrement(), (long) n);
+        Backend best = null;
+        for (int i = 0; i < n; i++) {
+            Backend b = open.get((offset + i) % n);
+            if (b != chosen && (best == null
+                    || (long) b.inFlight() * Math.max(1, best.weight()) < (long) best.inFlight() * Math.max(1, b.weight()))) {
+                best = b;
+            }
+        }
+        return best;
     }
 
     /**
@@ -264,13 +331,15 @@ public final class RequestQueue implements BackendListener {
     /** One request waiting for a slot. Fields are guarded by the queue's lock. */
     private static final class Waiter {
         final List<Backend> excluded;
+        final Placement placement;
         final Condition signal;
         boolean done;
         /** The backend whose slot was handed over; null when none was left in rotation. */
         Backend backend;
 
-        Waiter(List<Backend> excluded, Condition signal) {
+        Waiter(List<Backend> excluded, Placement placement, Condition signal) {
             this.excluded = excluded;
+            this.placement = placement;
             this.signal = signal;
         }
 

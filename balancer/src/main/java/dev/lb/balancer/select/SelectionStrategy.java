@@ -14,6 +14,14 @@ public interface SelectionStrategy {
     /** Picks one of {@code candidates}; empty only when there are none. */
     Optional<Backend> select(List<Backend> candidates);
 
+    /**
+     * Picks one of {@code candidates} for a request that may carry a hash key; strategies that hash
+     * nothing ignore it.
+     */
+    default Optional<Backend> select(List<Backend> candidates, Placement placement) {
+        return select(candidates);
+    }
+
     /** The name shown to operators, as written in the config. */
     String name();
 }
