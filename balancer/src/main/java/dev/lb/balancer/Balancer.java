@@ -137,6 +137,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     private void startParts() throws StartupException {
+        AdminServer.checkExposure(config.adminHost(), config.adminSecurity());
         WorkerExecutors.Created created;
         try {
             created = WorkerExecutors.create(config.executor(), config.workerThreads());
@@ -175,7 +176,8 @@ public final class Balancer implements AutoCloseable {
         server.start();
         startedAt = clock.instant();
         admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock), control, clock);
+                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock), control, clock,
+                config.adminSecurity());
         parts.push("admin API", () -> {
             admin.close();
             admin = null;

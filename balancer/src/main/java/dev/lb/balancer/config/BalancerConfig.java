@@ -23,6 +23,7 @@ import java.util.List;
  * @param queue         where requests wait while every backend is at its {@code maxConnections}
  * @param retryBudget   how many retries recent traffic allows
  * @param server        which implementation of the HTTP server API serves the proxy port
+ * @param adminSecurity mutual TLS and roles on the admin API, or plaintext
  */
 public record BalancerConfig(
         String host,
@@ -40,10 +41,20 @@ public record BalancerConfig(
         MetricsConfig metrics,
         QueueConfig queue,
         RetryBudgetConfig retryBudget,
-        ServerKind server) {
+        ServerKind server,
+        AdminSecurityConfig adminSecurity) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A config with a plaintext admin API. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, AdminSecurityConfig.PLAINTEXT);
     }
 
     /** A config with the default request queue and retry budget, served by the JDK's server. */

@@ -26,6 +26,11 @@ final class RestartOnly {
         diff(lines, "workerThreads", running.workerThreads(), file.workerThreads());
         diff(lines, "executor", running.executor().configName(), file.executor().configName());
         diff(lines, "server", running.server().configName(), file.server().configName());
+        // Certificates reload from their files on their own; where they are and who may do what do not.
+        diff(lines, "adminTls", running.adminSecurity().tls().map(Object::toString).orElse("none"),
+                file.adminSecurity().tls().map(Object::toString).orElse("none"));
+        diff(lines, "adminAccess", running.adminSecurity().access(), file.adminSecurity().access());
+        diff(lines, "adminInsecure", running.adminSecurity().insecure(), file.adminSecurity().insecure());
         return lines;
     }
 
@@ -34,7 +39,7 @@ final class RestartOnly {
         return new BalancerConfig(running.host(), running.port(), file.servers(), file.healthCheck(), file.timeouts(),
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
-                file.retryBudget(), running.server());
+                file.retryBudget(), running.server(), running.adminSecurity());
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {
