@@ -151,6 +151,19 @@ class AdminTlsTest {
     }
 
     @Test
+    void aSignedCertificateWithoutANameIsUnauthenticated() throws Exception {
+        startWithRoles();
+        Issued nameless = ca.clientWithSubject("nameless", "/O=example");
+
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> stub(nameless).getStatus(GetStatusRequest.getDefaultInstance()));
+
+        assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
+        assertEquals("the admin API requires a client certificate with a subject CN signed by the balancer's"
+                + " adminTls.clientCaFile", refused.getStatus().getDescription());
+    }
+
+    @Test
     void aClientWithoutACertificateIsRefusedInTheHandshake() throws Exception {
         startWithRoles();
         ChannelCredentials trustOnly = TlsChannelCredentials.newBuilder().trustManager(ca.caCertificate().toFile()).build();
@@ -166,8 +179,15 @@ class AdminTlsTest {
         startWithRoles();
         String backend = AdminFixture.url(fixture.backends.get(0));
 
+        // grpc-util's key manager presents its certificate whatever CAs the server names, as a hostile
+        // client would; Netty's own would hold back a certificate the server's CA list does not cover.
+        AdvancedTlsX509KeyManager presentsAnyway = new AdvancedTlsX509KeyManager();
+        presentsAnyway.updateIdentityCredentials(foreign.certificate().toFile(), foreign.key().toFile());
+        ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
+                .trustManager(ca.caCertificate().toFile()).keyManager(presentsAnyway).build();
+
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-                () -> stub(foreign).disable(DisableRequest.newBuilder().setBackend(backend).build()));
+                () -> stub(credentials).disable(DisableRequest.newBuilder().setBackend(backend).build()));
 
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.toString());
         assertEquals(AdminState.READY, fixture.backend(backend).adminState());

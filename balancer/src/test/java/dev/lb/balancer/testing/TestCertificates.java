@@ -35,19 +35,24 @@ public final class TestCertificates {
 
     /** A server certificate for 127.0.0.1 and localhost, written to {@code <file>.pem} and {@code <file>.key}. */
     public Issued server(String file, String commonName) throws IOException, InterruptedException {
-        return issue(file, commonName, "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+        return issue(file, "/CN=" + commonName, "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
     }
 
     /** A client certificate whose subject CN is {@code commonName}. */
     public Issued client(String file, String commonName) throws IOException, InterruptedException {
-        return issue(file, commonName, "extendedKeyUsage=clientAuth\n");
+        return issue(file, "/CN=" + commonName, "extendedKeyUsage=clientAuth\n");
     }
 
-    private Issued issue(String file, String commonName, String extensions) throws IOException, InterruptedException {
+    /** A client certificate with this subject, e.g. {@code /O=example} for one without a CN. */
+    public Issued clientWithSubject(String file, String subject) throws IOException, InterruptedException {
+        return issue(file, subject, "extendedKeyUsage=clientAuth\n");
+    }
+
+    private Issued issue(String file, String subject, String extensions) throws IOException, InterruptedException {
         Path ext = dir.resolve(file + ".ext");
         Files.writeString(ext, extensions, StandardCharsets.US_ASCII);
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", file + ".key", "-out", file + ".csr", "-subj", "/CN=" + commonName);
+                "-keyout", file + ".key", "-out", file + ".csr", "-subj", subject);
         openssl("x509", "-req", "-in", file + ".csr", "-CA", caName + ".pem", "-CAkey", caName + ".key",
                 "-set_serial", String.valueOf(System.nanoTime()), "-days", "1", "-extfile", ext.getFileName().toString(),
                 "-out", file + ".pem");
