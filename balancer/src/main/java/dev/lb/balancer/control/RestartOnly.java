@@ -1,5 +1,6 @@
 package dev.lb.balancer.control;
 
+import dev.lb.balancer.config.AdminAccessConfig;
 import dev.lb.balancer.config.BalancerConfig;
 
 import java.util.ArrayList;
@@ -27,9 +28,8 @@ final class RestartOnly {
         diff(lines, "executor", running.executor().configName(), file.executor().configName());
         diff(lines, "server", running.server().configName(), file.server().configName());
         // Certificates reload from their files on their own; where they are and who may do what do not.
-        diff(lines, "adminTls", running.adminSecurity().tls().map(Object::toString).orElse("none"),
-                file.adminSecurity().tls().map(Object::toString).orElse("none"));
-        diff(lines, "adminAccess", running.adminSecurity().access(), file.adminSecurity().access());
+        diff(lines, "adminTls", adminTls(running), adminTls(file));
+        diff(lines, "adminAccess", adminAccess(running), adminAccess(file));
         diff(lines, "adminInsecure", running.adminSecurity().insecure(), file.adminSecurity().insecure());
         return lines;
     }
@@ -40,6 +40,16 @@ final class RestartOnly {
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
                 file.retryBudget(), running.server(), running.adminSecurity());
+    }
+
+    private static String adminTls(BalancerConfig config) {
+        return config.adminSecurity().tls().map(tls -> "{" + tls.certificateFile() + ", " + tls.privateKeyFile() + ", "
+                + tls.clientCaFile() + ", every " + tls.reloadInterval().toSeconds() + " s}").orElse("none");
+    }
+
+    private static String adminAccess(BalancerConfig config) {
+        AdminAccessConfig access = config.adminSecurity().access();
+        return access.restricted() ? "{operators " + access.operators() + ", viewers " + access.viewers() + "}" : "none";
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {
