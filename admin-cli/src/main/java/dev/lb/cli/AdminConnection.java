@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** One plaintext gRPC channel to a balancer's admin API, closed when the command ends. */
+/** One gRPC channel to a balancer's admin API, plaintext or mutual TLS, closed when the command ends. */
 final class AdminConnection implements AutoCloseable {
     /**
      * grpc-java (and the Netty inside it) logs failures such as a host name that does not resolve as a
@@ -21,10 +21,12 @@ final class AdminConnection implements AutoCloseable {
     private final Target target;
     private final ManagedChannel channel;
 
-    AdminConnection(Target target) {
+    /**
+     * @throws CliFailure when a TLS file is missing or unreadable (before anything connects)
+     */
+    AdminConnection(Target target, ClientTls tls) {
         this.target = target;
-        this.channel = NettyChannelBuilder.forAddress(target.host(), target.port())
-                .usePlaintext()
+        this.channel = NettyChannelBuilder.forAddress(target.host(), target.port(), tls.credentials())
                 // A watch can sit idle for long; pings notice a balancer that vanished without closing.
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)

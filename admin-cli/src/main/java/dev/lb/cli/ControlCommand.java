@@ -37,10 +37,10 @@ abstract class ControlCommand implements Callable<Integer> {
 
     /** Runs one unary call with the deadline, turning a gRPC failure into a {@link CliFailure}. */
     final <T> T call(Function<AdminServiceBlockingStub, T> rpc) {
-        try (AdminConnection connection = new AdminConnection(target.target)) {
+        try (AdminConnection connection = target.connect()) {
             return rpc.apply(connection.blocking().withDeadlineAfter(deadline().toMillis(), TimeUnit.MILLISECONDS));
         } catch (StatusRuntimeException e) {
-            throw RpcErrors.failure(target.target, e, deadline());
+            throw RpcErrors.failure(target, e, deadline());
         }
     }
 

@@ -46,7 +46,7 @@ final class DrainCommand extends ControlCommand {
         DrainRequest request = DrainRequest.newBuilder().setBackend(backend).setWait(waitForIt)
                 .setActor(Actor.current()).build();
         DrainProgress last = null;
-        try (AdminConnection connection = new AdminConnection(target.target)) {
+        try (AdminConnection connection = target.connect()) {
             Iterator<DrainEvent> events = connection.blocking()
                     .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).drain(request);
             while (events.hasNext()) {
@@ -71,7 +71,7 @@ final class DrainCommand extends ControlCommand {
         if (e.getStatus().getCode() == Status.Code.ABORTED) {
             return new CliFailure(ExitCodes.FAILED, "drain abandoned: " + e.getStatus().getDescription());
         }
-        return RpcErrors.failure(target.target, e, last == null ? timeout : null);
+        return RpcErrors.failure(target, e, last == null ? timeout : null);
     }
 
     private void print(DrainEvent event) {

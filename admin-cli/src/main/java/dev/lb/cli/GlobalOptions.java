@@ -5,23 +5,38 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code --target}, {@code --json} and {@code --timeout} written before the command
+ * {@code --target}, {@code --json}, {@code --timeout} and the TLS files written before the command
  * ({@code lbctl --target db-lb:9090 status}, the kubectl and docker habit). Each command declares the
  * same options itself; {@link #applyTo} hands the values given before the command to it, as if they
  * had been written after it. A value written after the command wins.
  */
 final class GlobalOptions {
     /** The options a command may take from before its name. */
-    static final List<String> NAMES = List.of("--target", "--json", "--timeout");
+    static final List<String> NAMES = List.of("--target", "--json", "--timeout", "--cacert", "--cert", "--key");
 
     @Option(names = {"-t", "--target"}, paramLabel = "HOST:PORT", converter = Target.Converter.class,
             description = "Admin API of the balancer, for every command (default: $" + TargetOptions.ENV
                     + ", else localhost:9090). May also follow the command.")
     Target target;
+
+    @Option(names = "--cacert", paramLabel = "FILE",
+            description = "CA (PEM) of the balancer's certificate; speaks TLS (env " + ClientTls.CACERT_ENV + ")."
+                    + " May also follow the command.")
+    Path caCert;
+
+    @Option(names = "--cert", paramLabel = "FILE",
+            description = "Client certificate (PEM) for a balancer with adminTls (env " + ClientTls.CERT_ENV + ")."
+                    + " May also follow the command.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE",
+            description = "Private key (PEM) of --cert (env " + ClientTls.KEY_ENV + "). May also follow the command.")
+    Path key;
 
     @Option(names = "--json", description = "Print the balancer's answer as JSON. May also follow the command.")
     boolean json;

@@ -33,7 +33,7 @@ final class RemoveCommand extends ControlCommand {
     @Override
     public Integer call() {
         RemoveBackendResponse answer;
-        try (AdminConnection connection = new AdminConnection(target.target)) {
+        try (AdminConnection connection = target.connect()) {
             answer = connection.blocking().withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .removeBackend(RemoveBackendRequest.newBuilder().setBackend(backend).setActor(Actor.current()).build());
         } catch (StatusRuntimeException e) {
@@ -41,7 +41,7 @@ final class RemoveCommand extends ControlCommand {
                 throw new CliFailure(ExitCodes.TIMED_OUT, backend + " has not left after " + Formats.age(timeout)
                         + "; it is still draining and leaves at the latest after the config's drainTimeoutMs");
             }
-            throw RpcErrors.failure(target.target, e, timeout);
+            throw RpcErrors.failure(target, e, timeout);
         }
         String who = answer.getBackend().equals(answer.getUrl()) ? answer.getUrl() : answer.getBackend() + " (" + answer.getUrl() + ")";
         out().println(json ? Formats.json(answer) : "removed " + who + (answer.getInFlight() == 0 ? ", drained"
@@ -52,7 +52,7 @@ final class RemoveCommand extends ControlCommand {
 
     /** Whether the balancer answers at all, to tell a slow removal from a missing balancer. */
     private boolean reachable() {
-        try (AdminConnection connection = new AdminConnection(target.target)) {
+        try (AdminConnection connection = target.connect()) {
             connection.blocking().withDeadlineAfter(3, TimeUnit.SECONDS)
                     .getStatus(dev.lb.admin.v1.GetStatusRequest.newBuilder().setBackend(backend).build());
             return true;

@@ -29,8 +29,22 @@ final class RpcErrors {
         return !notGrpc(e) && (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED);
     }
 
+    /**
+     * The failure as a {@link CliFailure} naming the target; a TLS failure is told in terms of the
+     * certificate options given.
+     */
+    static CliFailure failure(TargetOptions options, StatusRuntimeException e, Duration deadline) {
+        ClientTls tls = options.tls();
+        return TlsErrors.failure(options.target, tls, e)
+                .orElseGet(() -> failure(options.target, e, deadline, tls.enabled()));
+    }
+
     /** The failure as a {@link CliFailure} naming the target. */
     static CliFailure failure(Target target, StatusRuntimeException e, Duration deadline) {
+        return failure(target, e, deadline, true);
+    }
+
+    private static CliFailure failure(Target target, StatusRuntimeException e, Duration deadline, boolean usedTls) {
         if (notGrpc(e)) {
             return new CliFailure(ExitCodes.UNREACHABLE, target + " does not speak gRPC (is it the balancer's proxy"
                     + " port rather than its adminPort, default 9090?)");
@@ -38,6 +52,10 @@ final class RpcErrors {
         if (unreachable(e)) {
             String hint = has(e, UnknownHostException.class)
                     ? "(check the host name in --target or " + TargetOptions.ENV + ")"
+                    : !usedTls && !has(e, ConnectException.class)
+                    // Something accepted the connection, then closed it: a TLS admin port does that to plaintext.
+                    ? "(if its admin API uses adminTls, give --cacert, --cert and --key; else point --target or "
+                            + TargetOptions.ENV + " at its adminPort)"
                     : "(is the balancer running? point --target or " + TargetOptions.ENV + " at its adminPort)";
             return new CliFailure(ExitCodes.UNREACHABLE, "cannot reach the balancer's admin API at " + target + ": "
                     + why(e, deadline) + " " + hint);
@@ -80,7 +98,7 @@ final class RpcErrors {
         return describe(e.getStatus());
     }
 
-    private static boolean has(StatusRuntimeException e, Class<? extends Throwable> kind) {
+    static boolean has(StatusRuntimeException e, Class<? extends Throwable> kind) {
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
             if (kind.isInstance(t)) {
                 return true;

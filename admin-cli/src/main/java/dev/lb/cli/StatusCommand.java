@@ -43,7 +43,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         Duration deadline = timeout;
         GetStatusResponse status;
-        try (AdminConnection connection = new AdminConnection(target.target)) {
+        try (AdminConnection connection = target.connect()) {
             status = connection.blocking().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
                     .getStatus(GetStatusRequest.newBuilder().setBackend(backend == null ? "" : backend).build());
         } catch (StatusRuntimeException e) {
@@ -51,7 +51,7 @@ final class StatusCommand implements Callable<Integer> {
                 throw new CliFailure(ExitCodes.FAILED, "no backend \"" + backend + "\" at " + target.target
                         + "; run \"lbctl status\" to list them");
             }
-            throw RpcErrors.failure(target.target, e, deadline);
+            throw RpcErrors.failure(target, e, deadline);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -84,7 +84,7 @@ final class WatchCommand implements Callable<Integer> {
         WatchPrinter printer = WatchPrinter.forMode(json, spec.commandLine().getOut());
         Duration backoff = FIRST_BACKOFF;
         boolean everConnected = false;
-        try (AdminConnection connection = new AdminConnection(target.target)) {
+        try (AdminConnection connection = target.connect()) {
             while (!stopping()) {
                 Ended ended = watchOnce(connection, request, printer, everConnected);
                 if (stopping()) {
@@ -94,7 +94,7 @@ final class WatchCommand implements Callable<Integer> {
                     throw ended.fatal;
                 }
                 if (!everConnected && !ended.connected) {
-                    throw RpcErrors.failure(target.target, ended.error, null);
+                    throw RpcErrors.failure(target, ended.error, null);
                 }
                 if (ended.connected) {
                     everConnected = true;
@@ -140,7 +140,7 @@ final class WatchCommand implements Callable<Integer> {
             if (retryable(e)) {
                 return new Ended(connected, RpcErrors.why(e, null), e, null);
             }
-            return new Ended(connected, null, e, RpcErrors.failure(target.target, e, null));
+            return new Ended(connected, null, e, RpcErrors.failure(target, e, null));
         } finally {
             call.detach(previous);
             call.cancel(null);

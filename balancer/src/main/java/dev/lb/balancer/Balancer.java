@@ -155,6 +155,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     private void startParts() throws StartupException {
+        AdminServer.checkExposure(config.adminHost(), config.adminSecurity());
         WorkerExecutors.Created created;
         try {
             serverKind = config.server().resolve(Runtime.version().feature());
@@ -197,7 +198,8 @@ public final class Balancer implements AutoCloseable {
         server.start();
         startedAt = clock.instant();
         admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock), control, clock);
+                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock), control, clock,
+                config.adminSecurity());
         parts.push("admin API", () -> {
             admin.close();
             admin = null;

@@ -3,6 +3,7 @@ package dev.lb.balancer.admin;
 import dev.lb.admin.v1.AdminServiceGrpc;
 import dev.lb.balancer.StartupException;
 import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.config.AdminSecurityConfig;
 import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.util.LocalPorts;
 import dev.lb.balancer.util.NamedThreadFactory;
@@ -17,12 +18,14 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC management plane of one balancer: {@link AdminService}, the standard
- * {@code grpc.health.v1.Health} service and server reflection, on the admin address. Owns the watch
- * hub, its pool listener and the {@code admin-grpc-N} threads.
+ * {@code grpc.health.v1.Health} service and server reflection, on the admin address, in plaintext or
+ * behind mutual TLS with roles ({@link AdminTls}, {@link AdminAccess}). Owns the watch hub, its pool
+ * listener, the {@code admin-grpc-N} threads and the {@code admin-tls-reload-1} thread.
  */
 public final class AdminServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
@@ -33,10 +36,15 @@ public final class AdminServer implements AutoCloseable {
     private final HealthStatusManager health;
     private final ExecutorService executor;
     private final Server server;
+    /** The certificate file watches and their thread; null for a plaintext admin API. */
+    private final AdminTls tls;
+    private final ScheduledExecutorService tlsReloads;
 
     private AdminServer(BackendPool pool, WatchHub hub, AdminService service, ExecutorService executor, Server server,
-                        HealthStatusManager health) {
+                        HealthStatusManager health, AdminTls tls, ScheduledExecutorService tlsReloads) {
         this.pool = pool;
+        this.tls = tls;
+        this.tlsReloads = tlsReloads;
         this.health = health;
         this.hub = hub;
         this.service = service;
@@ -51,11 +59,41 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader,
                                     RuntimeControl control, Clock clock) throws StartupException {
+        return start(host, port, pool, reader, control, clock, AdminSecurityConfig.PLAINTEXT);
+    }
+
+    /**
+     * Binds {@code host:port} (0 for any free port) with the given protection and starts serving.
+     *
+     * @throws StartupException when the address cannot be bound or the certificates cannot be read;
+     *                          nothing is left running
+     */
+    public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader,
+                                    RuntimeControl control, Clock clock, AdminSecurityConfig security)
+            throws StartupException {
+        ScheduledExecutorService tlsReloads = null;
+        AdminTls tls = null;
+        if (security.tls().isPresent()) {
+            tlsReloads = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("admin-tls-reload", true));
+            try {
+                tls = AdminTls.load(security.tls().get(), tlsReloads);
+            } catch (StartupException e) {
+                tlsReloads.shutdownNow();
+                throw e;
+            }
+        }
         WatchHub hub = new WatchHub(reader, WatchHub.DEFAULT_BUFFER);
         ExecutorService executor = Executors.newFixedThreadPool(2, new NamedThreadFactory("admin-grpc", true));
         AdminService service = new AdminService(reader, hub, control, executor, clock);
         HealthStatusManager health = new HealthStatusManager();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyServerBuilder builder = tls == null
+                ? NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                : NettyServerBuilder.forAddress(new InetSocketAddress(host, port), tls.credentials());
+        if (tls != null) {
+            // On every service, health and reflection included: a caller without a role learns nothing.
+            builder.intercept(new AdminAccess(security.access()));
+        }
+        Server server = builder
                 .executor(executor)
                 .addService(service.withCallerAddresses())
                 .addService(health.getHealthService())
@@ -69,14 +107,34 @@ public final class AdminServer implements AutoCloseable {
         } catch (IOException e) {
             hub.close();
             executor.shutdownNow();
+            if (tls != null) {
+                tls.close();
+                tlsReloads.shutdownNow();
+            }
             throw new StartupException(bindProblem(host, port, e));
         }
-        AdminServer admin = new AdminServer(pool, hub, service, executor, server, health);
+        AdminServer admin = new AdminServer(pool, hub, service, executor, server, health, tls, tlsReloads);
         pool.addListener(hub);
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(AdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        // The port ends the line: scripts and tests read it from there.
         LOG.log(System.Logger.Level.INFO, "admin API listening on {0}:{1,number,#}", host, admin.port());
+        if (tls != null) {
+            LOG.log(System.Logger.Level.INFO, "admin API requires mutual TLS: {0}", security.access().restricted()
+                    ? security.access().operators().size() + " operators, " + security.access().viewers().size() + " viewers"
+                    : "every certificate the client CA signed is an operator");
+        }
         return admin;
+    }
+
+    /**
+     * Refuses a plaintext admin API beyond loopback unless the config accepts the risk, and warns when
+     * it does: asked before anything is started, so a refused balancer never opens a port.
+     *
+     * @throws StartupException one line naming both ways out ({@code adminTls}, {@code adminInsecure})
+     */
+    public static void checkExposure(String host, AdminSecurityConfig security) throws StartupException {
+        AdminExposure.check(host, security).ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 
     /**
@@ -138,5 +196,9 @@ public final class AdminServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         executor.shutdownNow();
+        if (tls != null) {
+            tls.close();
+            tlsReloads.shutdownNow();
+        }
     }
 }

@@ -11,11 +11,13 @@ import io.grpc.Status;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Optional;
 
 /**
- * Who made a runtime change: the actor the client names (lbctl sends "user@host"), else the client's
- * address. The name is not authenticated; the admin port is for trusted operators only, which is why it
- * binds to 127.0.0.1 by default.
+ * Who made a runtime change. With mutual TLS, the name on the client certificate ({@link AdminAccess}),
+ * which nobody can forge; the actor the client names is kept beside it only as a comment. Without TLS,
+ * the actor the client names (lbctl sends "user@host"), else the client's address: not authenticated,
+ * which is why a plaintext admin API binds to loopback unless the operator accepts the risk.
  */
 final class Callers implements ServerInterceptor {
     /** Longest actor accepted; longer ones are almost certainly a mistake, and they end up in logs. */
@@ -41,6 +43,10 @@ final class Callers implements ServerInterceptor {
                     .withDescription("actor must be one line of at most " + MAX_ACTOR + " characters, e.g. \"alice@ops-1\"")
                     .asRuntimeException();
         }
+        Optional<String> authenticated = AdminAccess.authenticatedName();
+        if (authenticated.isPresent()) {
+            return attributed(authenticated.get(), actor);
+        }
         if (!actor.isEmpty()) {
             return actor;
         }
@@ -48,7 +54,16 @@ final class Callers implements ServerInterceptor {
         return peer == null ? "admin" : peer;
     }
 
-    private static String describe(SocketAddress address) {
+    /**
+     * The certificate's name, with what the client claimed as a comment when it claimed something else:
+     * "alice (client says bob@laptop)".
+     */
+    static String attributed(String authenticated, String claimed) {
+        return claimed.isEmpty() || claimed.equals(authenticated)
+                ? authenticated : authenticated + " (client says " + claimed + ")";
+    }
+
+    static String describe(SocketAddress address) {
         if (address instanceof InetSocketAddress inet) {
             return inet.getAddress() == null ? inet.getHostString() + ":" + inet.getPort()
                     : inet.getAddress().getHostAddress() + ":" + inet.getPort();

@@ -28,6 +28,7 @@ import java.util.List;
  * @param stickyCookie  the affinity cookie, when on
  * @param slowStart     how long a backend entering rotation takes to reach its full share; zero for off
  * @param passiveHealth ejection of backends that answer 5xx in a row
+ * @param adminSecurity mutual TLS and roles on the admin API, or plaintext
  */
 public record BalancerConfig(
         String host,
@@ -50,13 +51,26 @@ public record BalancerConfig(
         HashConfig hash,
         StickyCookieConfig stickyCookie,
         java.time.Duration slowStart,
-        PassiveHealthConfig passiveHealth) {
+        PassiveHealthConfig passiveHealth,
+        AdminSecurityConfig adminSecurity) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
     }
 
-    /** A config without traffic policies: clients' addresses hashed when asked, no cookie, no ramp, no ejection. */
+    /** A config with a plaintext admin API. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server,
+                          BackendClientKind backendClient, HashConfig hash, StickyCookieConfig stickyCookie,
+                          java.time.Duration slowStart, PassiveHealthConfig passiveHealth) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, backendClient, hash, stickyCookie,
+                slowStart, passiveHealth, AdminSecurityConfig.PLAINTEXT);
+    }
+
+    /** A config without traffic policies (clients' addresses hashed when asked, no cookie, no ramp, no ejection), admin in plaintext. */
     public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
                           TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
                           int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
@@ -78,7 +92,7 @@ public record BalancerConfig(
 
     /**
      * A config with the default request queue and retry budget, the default server ({@code "auto"}), the
-     * direct client and no traffic policies.
+     * direct client, no traffic policies and a plaintext admin API.
      */
     public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
                           TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -92,7 +93,8 @@ public final class ConfigLoader {
                     "port", "host", "servers", "healthCheckInterval", "healthCheck", "timeouts", "retries",
                     "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
                     "metricsPort", "metricsHost", "queue", "retryBudget", "server", "backendClient", "hashOn", "hashBalanceFactor",
-                    "stickyCookie", "slowStartMs", "passiveHealth"));
+                    "stickyCookie", "slowStartMs", "passiveHealth", "adminTls",
+                    "adminAccess", "adminInsecure"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -122,13 +124,14 @@ public final class ConfigLoader {
             ServerKind server = ServerKind.fromConfigName(serverName).orElseThrow(() -> problem(
                     "server", "\"" + serverName + "\" is not an HTTP server; use one of " + ServerKind.allNames()));
             BackendClientKind backendClient = backendClient(top);
+            AdminSecurityConfig adminSecurity = adminSecurity(top);
             HashConfig hash = hash(top);
             StickyCookieConfig stickyCookie = stickyCookie(top);
             Duration slowStart = Duration.ofMillis(integer(top, "slowStartMs", 0, 0, 3_600_000));
             PassiveHealthConfig passiveHealth = passiveHealth(top);
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
                     adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget, server,
-                    backendClient, hash, stickyCookie, slowStart, passiveHealth);
+                    backendClient, hash, stickyCookie, slowStart, passiveHealth, adminSecurity);
         }
 
         private HashConfig hash(ObjectNode top) throws ConfigException {
@@ -179,6 +182,78 @@ public final class ConfigLoader {
             String name = string(top, "backendClient", BackendClientKind.DIRECT.configName());
             return BackendClientKind.fromConfigName(name).orElseThrow(() -> problem("backendClient",
                     "\"" + name + "\" is not a backend client; use one of " + BackendClientKind.allNames()));
+        }
+
+        /**
+         * {@code adminTls}, {@code adminAccess} and {@code adminInsecure}. Whether the admin address
+         * needs TLS is decided at start, where the address is resolved (AdminExposure).
+         */
+        private AdminSecurityConfig adminSecurity(ObjectNode top) throws ConfigException {
+            JsonNode tlsNode = top.get("adminTls");
+            Optional<AdminTlsConfig> tls = tlsNode == null || tlsNode.isNull()
+                    ? Optional.empty() : Optional.of(adminTls(object(tlsNode, "adminTls")));
+            JsonNode accessNode = top.get("adminAccess");
+            AdminAccessConfig access = AdminAccessConfig.EVERY_CERTIFICATE;
+            if (accessNode != null && !accessNode.isNull()) {
+                if (tls.isEmpty()) {
+                    throw problem("adminAccess", "needs \"adminTls\": roles are read from client certificates; "
+                            + "add \"adminTls\" or leave \"adminAccess\" out");
+                }
+                access = adminAccess(object(accessNode, "adminAccess"));
+            }
+            boolean insecure = bool(top, "", "adminInsecure", false);
+            return new AdminSecurityConfig(tls, access, insecure);
+        }
+
+        private AdminTlsConfig adminTls(ObjectNode t) throws ConfigException {
+            String p = "adminTls";
+            Fields.checkKnown(source, t, p, Set.of("certificateFile", "privateKeyFile", "clientCaFile",
+                    "reloadIntervalSeconds"));
+            Path certificate = requiredPath(t, p, "certificateFile", "the admin port's PEM certificate chain");
+            Path key = requiredPath(t, p, "privateKeyFile", "the PEM private key of that certificate");
+            Path clientCa = requiredPath(t, p, "clientCaFile", "the PEM CA certificate that signs client certificates");
+            int reloadSeconds = integer(t, p, "reloadIntervalSeconds",
+                    (int) AdminTlsConfig.DEFAULT_RELOAD_INTERVAL.toSeconds(), 1, 86_400);
+            return new AdminTlsConfig(certificate, key, clientCa, Duration.ofSeconds(reloadSeconds));
+        }
+
+        private Path requiredPath(ObjectNode obj, String parent, String field, String what) throws ConfigException {
+            String value = string(obj, parent, field, null);
+            if (value == null || value.isBlank()) {
+                throw problem(join(parent, field), "missing; give the path of " + what);
+            }
+            return Path.of(value);
+        }
+
+        private AdminAccessConfig adminAccess(ObjectNode a) throws ConfigException {
+            Fields.checkKnown(source, a, "adminAccess", Set.of("operators", "viewers"));
+            List<String> operators = names(a, "adminAccess.operators", "operators");
+            List<String> viewers = names(a, "adminAccess.viewers", "viewers");
+            for (String name : viewers) {
+                if (operators.contains(name)) {
+                    throw problem("adminAccess.viewers", "\"" + name + "\" is also an operator; list each name once");
+                }
+            }
+            return new AdminAccessConfig(true, operators, viewers);
+        }
+
+        private List<String> names(ObjectNode obj, String path, String field) throws ConfigException {
+            JsonNode node = obj.get(field);
+            if (node == null || node.isNull()) {
+                return List.of();
+            }
+            if (!node.isArray()) {
+                throw problem(path, "must be a list of certificate names (subject CN), not " + kind(node));
+            }
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < node.size(); i++) {
+                JsonNode name = node.get(i);
+                if (!name.isTextual() || name.textValue().isBlank()) {
+                    throw problem(path + "[" + i + "]", "must be a certificate name (subject CN), e.g. \"alice\"");
+                }
+                names.add(name.textValue());
+            }
+            return names;
         }
 
         private RetryBudgetConfig retryBudget(ObjectNode top) throws ConfigException {

@@ -1,5 +1,6 @@
 package dev.lb.balancer.control;
 
+import dev.lb.balancer.config.AdminAccessConfig;
 import dev.lb.balancer.config.BalancerConfig;
 
 import java.util.ArrayList;
@@ -27,6 +28,10 @@ final class RestartOnly {
         diff(lines, "executor", running.executor().configName(), file.executor().configName());
         diff(lines, "server", running.server().configName(), file.server().configName());
         diff(lines, "backendClient", running.backendClient().configName(), file.backendClient().configName());
+        // Certificates reload from their files on their own; where they are and who may do what do not.
+        diff(lines, "adminTls", adminTls(running), adminTls(file));
+        diff(lines, "adminAccess", adminAccess(running), adminAccess(file));
+        diff(lines, "adminInsecure", running.adminSecurity().insecure(), file.adminSecurity().insecure());
         return lines;
     }
 
@@ -36,7 +41,17 @@ final class RestartOnly {
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
                 file.retryBudget(), running.server(), running.backendClient(), file.hash(), file.stickyCookie(), file.slowStart(),
-                file.passiveHealth());
+                file.passiveHealth(), running.adminSecurity());
+    }
+
+    private static String adminTls(BalancerConfig config) {
+        return config.adminSecurity().tls().map(tls -> "{" + tls.certificateFile() + ", " + tls.privateKeyFile() + ", "
+                + tls.clientCaFile() + ", every " + tls.reloadInterval().toSeconds() + " s}").orElse("none");
+    }
+
+    private static String adminAccess(BalancerConfig config) {
+        AdminAccessConfig access = config.adminSecurity().access();
+        return access.restricted() ? "{operators " + access.operators() + ", viewers " + access.viewers() + "}" : "none";
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {
