@@ -163,6 +163,11 @@ final class EventStream implements BackendListener, AutoCloseable {
         return viewers.size();
     }
 
+    /** The most frames any one browser has waiting now: never above the buffer and one stats frame. */
+    int mostWaiting() {
+        return viewers.stream().mapToInt(Viewer::waiting).max().orElse(0);
+    }
+
     /** Times a browser fell behind and its waiting events were replaced by a snapshot. */
     long resyncs() {
         return resyncs.sum();
