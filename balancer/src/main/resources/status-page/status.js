@@ -123,6 +123,7 @@
   // ---- drawing ---------------------------------------------------------------------------------
   function render(onlyName) {
     if (!state) return;
+    document.body.dataset.updated = String(state.time); // when the data shown was read (for tests and curious readers)
     const bal = state.balancer;
     $('listen').textContent = bal.listen + ' · ' + bal.version;
     $('b-algorithm').textContent = bal.algorithm;
@@ -187,7 +188,10 @@
     row.word = word;
     row.tr.dataset.state = word;
     setText(c.name, b.name, b.name === b.url ? '' : b.url);
-    c.state.replaceChildren(stateBadge(b.health === 'DOWN' ? 'DOWN' : 'UP', b.health), adminLine(b));
+    const stateBox = document.createElement('div');
+    stateBox.className = 'state-box';
+    stateBox.append(stateBadge(b.health === 'DOWN' ? 'DOWN' : 'UP', b.health), adminLine(b));
+    c.state.replaceChildren(stateBox);
     c.weight.textContent = String(b.weight);
     c.inFlight.textContent = b.maxConnections > 0 ? b.inFlight + ' / ' + b.maxConnections : String(b.inFlight);
     c.rps.textContent = rate(b.rps);
@@ -253,7 +257,7 @@
     bands.forEach((x, i) => {
       const from = Math.max(start, x.from);
       const to = i + 1 < bands.length ? bands[i + 1].from : end;
-      if (to <= from) return;
+      if (to <= from && i + 1 < bands.length) return; // the current state always shows, even a moment old
       strip.appendChild(band(x.state, to - from, windowMs,
         x.state + ' from ' + clock(x.from) + ' for ' + span(to - x.from) + ': ' + x.reason, from));
     });
@@ -263,7 +267,10 @@
     axis.append(document.createElement('span'), document.createElement('span'));
     axis.firstChild.textContent = '−15 min';
     axis.lastChild.textContent = 'now';
-    row.cells.strip.replaceChildren(strip, axis);
+    const box = document.createElement('div');
+    box.className = 'strip-box';
+    box.append(strip, axis);
+    row.cells.strip.replaceChildren(box);
     if (focused >= 0 && strip.children.length) strip.children[Math.min(focused, strip.children.length - 1)].focus();
   }
 
@@ -283,7 +290,10 @@
   function drawSparks(td, b) {
     const rps = b.spark.map((p) => p.rps);
     const p99 = b.spark.map((p) => p.p99Ms);
-    td.replaceChildren(spark('rps', rps, 'req/s', rate), spark('p99', p99, 'p99', ms));
+    const box = document.createElement('div');
+    box.className = 'sparks';
+    box.append(spark('rps', rps, 'req/s', rate), spark('p99', p99, 'p99', ms));
+    td.replaceChildren(box);
   }
 
   function spark(kind, values, label, format) {
