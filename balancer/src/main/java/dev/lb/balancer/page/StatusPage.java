@@ -126,7 +126,10 @@ public final class StatusPage implements HttpHandler, AutoCloseable {
                 }
             }
             case "/events" -> {
-                if (current == null) {
+                if (method.equals("HEAD")) {
+                    // What a GET would start with, and no stream: a HEAD has no body to keep open.
+                    Responses.send(exchange, 200, "text/event-stream; charset=utf-8", new byte[0]);
+                } else if (current == null) {
                     starting(exchange);
                 } else {
                     events.serve(exchange, () -> PageJson.state(current, history, clock.instant()));

@@ -113,6 +113,10 @@ class StatusPageEndpointTest {
                     || withoutNamespace.contains("//cdn") || withoutNamespace.contains("@import"), path + " refers elsewhere");
         }
         assertEquals(200, send("HEAD", "/").statusCode());
+        HttpResponse<String> head = send("HEAD", "/events");
+        assertEquals(200, head.statusCode());
+        assertEquals("text/event-stream; charset=utf-8", head.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(0, page.viewerCount(), "a HEAD opens no stream");
     }
 
     @Test
