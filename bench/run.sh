@@ -95,8 +95,8 @@ fi
 # Debian's nginx package starts a system nginx on port 80; it is not ours and not in the way.
 
 if [ ! -f balancer/target/balancer.jar ] || { [ "$backends" = backend-server ] && [ ! -f backend-server/target/backend-server.jar ]; }; then
-  echo "bench: building the jars (mvn -B -q package -DskipTests)..."
-  mvn -B -q package -DskipTests
+  echo "bench: building the jars (./mvnw -B -q package -DskipTests)..."
+  ./mvnw -B -q package -DskipTests
 fi
 
 # Jetty's provider of the com.sun.net.httpserver API, for the opt-in experiment: on the class path, it
@@ -105,7 +105,7 @@ jetty_cp() {
   local dir="$root/bench/jetty-spi/target/jars"
   if ! ls "$dir"/jetty-http-spi-*.jar >/dev/null 2>&1; then
     echo "bench: fetching jetty-http-spi (mvn dependency:copy-dependencies)..." >&2
-    mvn -B -q -f "$root/bench/jetty-spi/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir" >&2 || {
+    "$root/mvnw" -B -q -f "$root/bench/jetty-spi/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir" >&2 || {
       echo "bench: could not fetch jetty-http-spi from Maven Central; run without the Jetty target" >&2
       exit 1
     }

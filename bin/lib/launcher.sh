@@ -36,7 +36,7 @@ launcher_exec() {
   local root=$LAUNCHER_ROOT jar java
   jar="$root/$LAUNCHER_JAR"
   if [ ! -f "$jar" ]; then
-    echo "$LAUNCHER_NAME: $jar is missing; build it with: (cd $root && mvn -B -q package -DskipTests)" >&2
+    echo "$LAUNCHER_NAME: $jar is missing; build it with: (cd $root && ./mvnw -B -q package -DskipTests)" >&2
     exit 1
   fi
   java=$(launcher_java)

@@ -19,6 +19,7 @@ import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.health.PassiveHealth;
 import dev.lb.balancer.metrics.BalancerMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
+import dev.lb.balancer.page.StatusPage;
 import dev.lb.balancer.proxy.ExchangeObserver;
 import dev.lb.balancer.proxy.RetryPolicy;
 import dev.lb.balancer.proxy.ProxyHandler;
@@ -83,6 +84,8 @@ public final class Balancer implements AutoCloseable {
     /** The config's {@code server} as resolved for this JVM at start ({@code "auto"} becomes a real one). */
     private ServerKind serverKind;
     private MetricsServer metricsServer;
+    /** The status page on the metrics listener; null without metrics. */
+    private StatusPage statusPage;
     private Instant startedAt;
     private AdminServer admin;
 
@@ -197,8 +200,11 @@ public final class Balancer implements AutoCloseable {
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();
-        admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock), control, clock,
+        StatusReader reader = new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock);
+        if (statusPage != null) {
+            statusPage.attach(reader);
+        }
+        admin = AdminServer.start(config.adminHost(), config.adminPort(), pool, reader, control, clock,
                 config.adminSecurity());
         parts.push("admin API", () -> {
             admin.close();
@@ -265,13 +271,21 @@ public final class Balancer implements AutoCloseable {
 
     private void startMetrics(ProxyHandler proxy) throws StartupException {
         BalancerMetrics metrics = new BalancerMetrics(pool, queue);
-        metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
+        StatusPage page = new StatusPage(pool, metrics, clock);
+        parts.push("status page sampler", page::close);
+        metricsServer = MetricsServer.start(config.metrics(), metrics.registry(), page, StatusPage.threadsNeeded());
         parts.push("metrics server", () -> {
             metricsServer.close();
             metricsServer = null;
         });
+        // Unwound before the listener stops: browsers' streams end cleanly and free their threads.
+        statusPage = page;
+        parts.push("status page streams", () -> {
+            page.close();
+            statusPage = null;
+        });
         proxy.observe(both(passiveHealth, metrics));
-        LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1,number,#}/metrics",
+        LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1,number,#}/metrics, status page on http://{0}:{1,number,#}/",
                 config.metrics().host(), metricsServer.port());
     }
 

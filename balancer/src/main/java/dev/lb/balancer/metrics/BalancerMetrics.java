@@ -283,6 +283,34 @@ public final class BalancerMetrics implements ExchangeObserver, BackendListener 
         return new BackendSeries(byClass, backendDuration.series(backend.name()), retried);
     }
 
+    /** The upper bounds of the latency buckets in seconds, without the last, unbounded one. */
+    public static double[] latencyBounds() {
+        return LATENCY_BUCKETS.clone();
+    }
+
+    /**
+     * Every client request so far, for the status page. Reads the same striped counters a scrape
+     * reads, so request threads pay nothing for it.
+     */
+    public Counts totalCounts() {
+        return counts(requestsByClass, requestDuration);
+    }
+
+    /** The attempts sent to {@code backend} so far; {@link Counts#NONE} before its first one. */
+    public Counts counts(Backend backend) {
+        BackendSeries s = series.get(backend);
+        return s == null ? Counts.NONE : counts(s.requests, s.duration);
+    }
+
+    private static Counts counts(CounterDataPoint[] byClass, StripedHistogram duration) {
+        long requests = 0;
+        for (CounterDataPoint one : byClass) {
+            requests += one.getLongValue();
+        }
+        long errors = byClass[0].getLongValue() + byClass[5].getLongValue(); // none and 5xx
+        return new Counts(requests, errors, duration.counts());
+    }
+
     /** The index in {@link #CODE_CLASSES}: no answer (negative), a class 1xx-5xx, or other. */
     static int codeClass(int status) {
         if (status < 0) {

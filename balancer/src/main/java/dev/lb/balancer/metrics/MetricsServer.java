@@ -2,16 +2,23 @@ package dev.lb.balancer.metrics;
 
 import dev.lb.balancer.StartupException;
 import dev.lb.balancer.config.MetricsConfig;
+import com.sun.net.httpserver.HttpHandler;
 import dev.lb.balancer.util.LocalPorts;
+import dev.lb.balancer.util.NamedThreadFactory;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Serves {@code GET /metrics} in the Prometheus text format (and {@code GET /-/healthy}) on its own
- * port and threads, apart from the proxy so a scrape never waits behind traffic.
+ * port and threads, apart from the proxy so a scrape never waits behind traffic. Everything else on the
+ * port goes to a root handler: the status page.
  */
 public final class MetricsServer implements AutoCloseable {
     private final HTTPServer server;
@@ -26,6 +33,21 @@ public final class MetricsServer implements AutoCloseable {
      * @throws StartupException when the port cannot be bound
      */
     public static MetricsServer start(MetricsConfig config, PrometheusRegistry registry) throws StartupException {
+        return start(config, registry, null, 1);
+    }
+
+    /**
+     * Binds the configured address and starts serving, with {@code root} answering every path but the
+     * metrics' own.
+     *
+     * @param root    the handler for {@code /} and every other path; null for the exporter's own page
+     * @param threads the listener's threads ({@code metrics-http-N}, idle ones end after a minute); a
+     *                handler that holds its thread (a browser's event stream) needs its own on top of
+     *                the scrapes'
+     * @throws StartupException when the port cannot be bound
+     */
+    public static MetricsServer start(MetricsConfig config, PrometheusRegistry registry, HttpHandler root, int threads)
+            throws StartupException {
         String where = config.host() + ":" + config.port();
         // Asked first: the JDK server under the exporter keeps the descriptor of a failed bind.
         switch (LocalPorts.check(config.host(), config.port())) {
@@ -36,15 +58,26 @@ public final class MetricsServer implements AutoCloseable {
             }
         }
         try {
-            return new MetricsServer(HTTPServer.builder()
+            HTTPServer.Builder builder = HTTPServer.builder()
                     .hostname(config.host()).port(config.port()).registry(registry)
                     .registerHealthHandler(true) // GET /-/healthy for liveness probes
-                    .buildAndStart());
+                    .executorService(executor(threads)); // shut down by the exporter's close
+            if (root != null) {
+                builder.defaultHandler(root);
+            }
+            return new MetricsServer(builder.buildAndStart());
         } catch (BindException e) {
             throw inUse(where);
         } catch (IOException e) {
             throw new StartupException("cannot serve metrics on " + where + ": " + e.getMessage());
         }
+    }
+
+    private static ExecutorService executor(int threads) {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new NamedThreadFactory("metrics-http", true));
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
     }
 
     private static StartupException inUse(String where) {

@@ -69,6 +69,15 @@ final class StripedHistogram {
         sum.add(value);
     }
 
+    /** Observations per bucket, not cumulative, read without a lock (see {@link #snapshot}). */
+    long[] counts() {
+        long[] counts = new long[buckets.length];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = buckets[i].sum();
+        }
+        return counts;
+    }
+
     /**
      * The series as the library's classic histogram would report it. Read without a lock while requests
      * keep observing, so an observation made during the read may be in some buckets' view and not in the
@@ -78,10 +87,7 @@ final class StripedHistogram {
      * observation.
      */
     HistogramDataPointSnapshot snapshot(Labels labels) {
-        long[] counts = new long[buckets.length];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = buckets[i].sum();
-        }
+        long[] counts = counts();
         return new HistogramDataPointSnapshot(ClassicHistogramBuckets.of(upperBounds, counts), sum.sum(),
                 labels, Exemplars.EMPTY, createdMillis);
     }
