@@ -18,6 +18,7 @@ import dev.lb.balancer.metrics.BalancerMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
 import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
+import dev.lb.balancer.proxy.RequestIds;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
@@ -155,6 +156,7 @@ public final class Balancer implements AutoCloseable {
         ProxyHandler proxy = new ProxyHandler(pool, queue, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
         proxy.retryBudget(control.retryBudget());
+        proxy.requestIds(new RequestIds(config.requestIdHeader()));
         if (config.metrics().enabled()) {
             startMetrics(proxy);
         }

@@ -23,6 +23,9 @@ import java.util.List;
  * @param queue         where requests wait while every backend is at its {@code maxConnections}
  * @param retryBudget   how many retries recent traffic allows
  * @param server        which implementation of the HTTP server API serves the proxy port
+ * @param requestIdHeader the header carrying each request's ID; empty for none
+ * @param accessLog     the access log
+ * @param tls           TLS termination on the proxy port
  */
 public record BalancerConfig(
         String host,
@@ -40,10 +43,26 @@ public record BalancerConfig(
         MetricsConfig metrics,
         QueueConfig queue,
         RetryBudgetConfig retryBudget,
-        ServerKind server) {
+        ServerKind server,
+        String requestIdHeader,
+        AccessLogConfig accessLog,
+        TlsConfig tls) {
+
+    /** The request-ID header when the config does not rename it. */
+    public static final String DEFAULT_REQUEST_ID_HEADER = "X-Request-Id";
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A config with request IDs in {@value #DEFAULT_REQUEST_ID_HEADER}, no access log and plain HTTP. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, DEFAULT_REQUEST_ID_HEADER,
+                AccessLogConfig.OFF, TlsConfig.OFF);
     }
 
     /** A config with the default request queue and retry budget, served by the JDK's server. */

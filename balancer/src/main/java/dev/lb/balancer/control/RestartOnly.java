@@ -1,6 +1,8 @@
 package dev.lb.balancer.control;
 
+import dev.lb.balancer.config.AccessLogConfig;
 import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.config.TlsConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,10 @@ final class RestartOnly {
         diff(lines, "workerThreads", running.workerThreads(), file.workerThreads());
         diff(lines, "executor", running.executor().configName(), file.executor().configName());
         diff(lines, "server", running.server().configName(), file.server().configName());
+        diff(lines, "requestIdHeader", running.requestIdHeader(), file.requestIdHeader());
+        diff(lines, "accessLog", describe(running.accessLog()), describe(file.accessLog()));
+        // The files' contents are reloaded; which files they are is fixed at start.
+        diff(lines, "tls", describe(running.tls()), describe(file.tls()));
         return lines;
     }
 
@@ -34,7 +40,15 @@ final class RestartOnly {
         return new BalancerConfig(running.host(), running.port(), file.servers(), file.healthCheck(), file.timeouts(),
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
-                file.retryBudget(), running.server());
+                file.retryBudget(), running.server(), running.requestIdHeader(), running.accessLog(), running.tls());
+    }
+
+    private static String describe(AccessLogConfig log) {
+        return log.enabled() ? log.path() + " (" + log.format().configName() + ")" : "off";
+    }
+
+    private static String describe(TlsConfig tls) {
+        return tls.enabled() ? tls.certificateFile() + " + " + tls.privateKeyFile() + " every " + tls.checkInterval().toMillis() + " ms" : "off";
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {

@@ -6,6 +6,7 @@ import dev.lb.balancer.server.ClientReadTimeout;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
@@ -37,8 +38,13 @@ final class RequestTranslation {
         return backend.newBuilder().encodedPath(path).encodedQuery(query).build();
     }
 
-    /** The request to forward: the client's end-to-end fields plus Host and the forwarding fields. */
-    static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body) {
+    /**
+     * The request to forward: the client's end-to-end fields plus Host, the forwarding fields and the
+     * request's ID in {@code idHeader}, in place of any the client sent ({@code requestId}
+     * null for none).
+     */
+    static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body, String idHeader,
+                                           String requestId) {
         Headers in = exchange.getRequestHeaders();
         Set<String> hopByHop = HopByHop.namesFor(in.get("Connection"));
         String host = hostFor(exchange);
@@ -48,9 +54,10 @@ final class RequestTranslation {
             String lower = name.toLowerCase(java.util.Locale.ROOT);
             if (hopByHop.contains(lower) || lower.equals("expect") || lower.equals("content-length")
                     || lower.equals("host") || lower.equals("x-forwarded-for") || lower.equals("x-forwarded-proto")
-                    || lower.equals("x-forwarded-host") && host != null) {
-                // Expect was answered by this server already; Content-Length is set from the body; Host and
-                // the forwarding fields are set below.
+                    || lower.equals("x-forwarded-host") && host != null
+                    || requestId != null && name.equalsIgnoreCase(idHeader)) {
+                // Expect was answered by this server already; Content-Length is set from the body; Host, the
+                // forwarding fields and the request ID are set below.
                 continue;
             }
             for (String value : header.getValue()) {
@@ -63,6 +70,10 @@ final class RequestTranslation {
             out.add(host);
         }
         addForwardingHeaders(exchange, host, out);
+        if (requestId != null) {
+            out.add(idHeader);
+            out.add(requestId);
+        }
         URI target = exchange.getRequestURI();
         return new BackendRequest(exchange.getRequestMethod(), target, RequestTargets.originForm(target), out,
                 host != null, new WireHeaders.ClientHeaders(in.containsKey("User-Agent"), in.containsKey("Accept-Encoding")),
@@ -109,17 +120,17 @@ final class RequestTranslation {
         }
     }
 
-    /** The client's body as a stream, or null when the request has none. */
-    static StreamingRequestBody body(HttpExchange exchange, ClientReadTimeout readTimeout) {
+    /** The client's body, read from {@code requestBody} (the exchange's own or a wrapper), or null when the request has none. */
+    static StreamingRequestBody body(HttpExchange exchange, ClientReadTimeout readTimeout, InputStream requestBody) {
         Headers in = exchange.getRequestHeaders();
         if (in.containsKey("Transfer-Encoding")) {
-            return new StreamingRequestBody(exchange.getRequestBody(), -1, readTimeout);
+            return new StreamingRequestBody(requestBody, -1, readTimeout);
         }
         String length = in.getFirst("Content-Length");
         if (length == null) {
             return null;
         }
         long contentLength = ResponseTranslation.parseLength(length);
-        return contentLength > 0 ? new StreamingRequestBody(exchange.getRequestBody(), contentLength, readTimeout) : null;
+        return contentLength > 0 ? new StreamingRequestBody(requestBody, contentLength, readTimeout) : null;
     }
 }
