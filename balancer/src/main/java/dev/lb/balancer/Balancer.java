@@ -1,6 +1,7 @@
 package dev.lb.balancer;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lb.balancer.accesslog.AccessLogWriter;
 import dev.lb.balancer.admin.AdminServer;
 import dev.lb.balancer.admin.BalancerFacts;
 import dev.lb.balancer.admin.StatusReader;
@@ -10,11 +11,13 @@ import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthPolicy;
+import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.metrics.BalancerMetrics;
+import dev.lb.balancer.metrics.EdgeMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
 import dev.lb.balancer.proxy.BackendClient;
 import dev.lb.balancer.proxy.ProxyHandler;
@@ -76,6 +79,8 @@ public final class Balancer implements AutoCloseable {
     private MetricsServer metricsServer;
     private Instant startedAt;
     private AdminServer admin;
+    /** The access log, when the config has one; set once by start. */
+    private volatile AccessLogWriter accessLog;
 
     public Balancer(BalancerConfig config) {
         this(config, null, Clock.systemUTC());
@@ -117,6 +122,12 @@ public final class Balancer implements AutoCloseable {
             public void onAdminChange(AdminEvent event) {
                 logAdminChange(event);
             }
+
+            @Override
+            public void onReload(ReloadOutcome outcome) {
+                // A reload (SIGHUP, lbctl reload) is also when rotated files are picked up.
+                reopenLogs();
+            }
         });
     }
 
@@ -157,6 +168,9 @@ public final class Balancer implements AutoCloseable {
                 bodyTimeout, exchanges::draining);
         proxy.retryBudget(control.retryBudget());
         proxy.requestIds(new RequestIds(config.requestIdHeader()));
+        if (config.accessLog().enabled()) {
+            startAccessLog(proxy);
+        }
         if (config.metrics().enabled()) {
             startMetrics(proxy);
         }
@@ -241,8 +255,35 @@ public final class Balancer implements AutoCloseable {
                 limit, limit / 2));
     }
 
+    /** Opens the access log before the port: a log that cannot be written is a start-up error. */
+    private void startAccessLog(ProxyHandler proxy) throws StartupException {
+        try {
+            accessLog = AccessLogWriter.open(config.accessLog());
+        } catch (IOException e) {
+            throw new StartupException(e.getMessage() + " (fix the path or its permissions)");
+        }
+        AccessLogWriter opened = accessLog;
+        // Pushed before the proxy: it closes after the last request was drained and logged.
+        parts.push("access log", opened::close);
+        proxy.accessLog(opened);
+    }
+
+    /**
+     * Opens the access log's file again by its path, for logrotate (SIGUSR1, as nginx; a reload does it
+     * too). Lines go on being queued meanwhile.
+     */
+    public void reopenLogs() {
+        AccessLogWriter log = accessLog;
+        if (log != null) {
+            log.reopen();
+        }
+    }
+
     private void startMetrics(ProxyHandler proxy) throws StartupException {
         BalancerMetrics metrics = new BalancerMetrics(pool, queue);
+        if (accessLog != null) {
+            EdgeMetrics.accessLog(metrics.registry(), accessLog);
+        }
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
         parts.push("metrics server", () -> {
             metricsServer.close();
