@@ -1,6 +1,7 @@
 package dev.lb.balancer;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
 import dev.lb.balancer.accesslog.AccessLogWriter;
 import dev.lb.balancer.admin.AdminServer;
 import dev.lb.balancer.admin.BalancerFacts;
@@ -30,6 +31,9 @@ import dev.lb.balancer.server.ExchangeTracker;
 import dev.lb.balancer.server.HttpServers;
 import dev.lb.balancer.server.RequestHeadTimeout;
 import dev.lb.balancer.server.WorkerExecutors;
+import dev.lb.balancer.tls.CertificateStore;
+import dev.lb.balancer.tls.TlsEndpoint;
+import dev.lb.balancer.tls.TlsException;
 import dev.lb.balancer.util.LocalPorts;
 import dev.lb.balancer.util.OpenFiles;
 
@@ -79,6 +83,8 @@ public final class Balancer implements AutoCloseable {
     private MetricsServer metricsServer;
     private Instant startedAt;
     private AdminServer admin;
+    /** The proxy port's certificate, when it serves HTTPS; set once by start. */
+    private volatile CertificateStore certificates;
     /** The access log, when the config has one; set once by start. */
     private volatile AccessLogWriter accessLog;
 
@@ -127,6 +133,10 @@ public final class Balancer implements AutoCloseable {
             public void onReload(ReloadOutcome outcome) {
                 // A reload (SIGHUP, lbctl reload) is also when rotated files are picked up.
                 reopenLogs();
+                CertificateStore store = certificates;
+                if (store != null) {
+                    store.reload(outcome.actor() + " reload");
+                }
             }
         });
     }
@@ -168,6 +178,7 @@ public final class Balancer implements AutoCloseable {
                 bodyTimeout, exchanges::draining);
         proxy.retryBudget(control.retryBudget());
         proxy.requestIds(new RequestIds(config.requestIdHeader()));
+        HttpsConfigurator tls = config.tls().enabled() ? startTls() : null;
         if (config.accessLog().enabled()) {
             startAccessLog(proxy);
         }
@@ -176,7 +187,7 @@ public final class Balancer implements AutoCloseable {
         }
         healthChecker.start();
         awaitFirstChecks();
-        server = listen(new InetSocketAddress(config.host(), config.port()));
+        server = listen(new InetSocketAddress(config.host(), config.port()), tls);
         HttpServer listening = server;
         // Stops a server whose start did not finish; after a start, the drain below has stopped it.
         parts.push("proxy listener", () -> {
@@ -204,7 +215,26 @@ public final class Balancer implements AutoCloseable {
         warnIfFewOpenFiles();
     }
 
-    private HttpServer listen(InetSocketAddress address) throws StartupException {
+    /** Loads the certificate before anything listens: a pair that cannot be served is a start-up error. */
+    private HttpsConfigurator startTls() throws StartupException {
+        try {
+            certificates = CertificateStore.load(config.tls(), clock);
+            HttpsConfigurator configurator = TlsEndpoint.configurator(certificates);
+            CertificateStore loaded = certificates;
+            parts.push("certificate watch", loaded::close);
+            loaded.watch();
+            return configurator;
+        } catch (TlsException e) {
+            throw new StartupException(e.getMessage());
+        }
+    }
+
+    /** The certificate served on the proxy port, when it serves HTTPS. */
+    public java.util.Optional<CertificateStore> certificates() {
+        return java.util.Optional.ofNullable(certificates);
+    }
+
+    private HttpServer listen(InetSocketAddress address, HttpsConfigurator tls) throws StartupException {
         String where = "cannot listen on " + config.host() + ":" + config.port();
         // Asked first: the JDK server keeps the descriptor of a channel whose bind failed.
         switch (LocalPorts.check(config.host(), config.port())) {
@@ -214,6 +244,9 @@ public final class Balancer implements AutoCloseable {
             }
         }
         try {
+            if (tls != null) {
+                return HttpServers.createHttps(address, 1024, tls);
+            }
             return HttpServers.create(config.server(), address, 1024, config.timeouts(), config.workerThreads());
         } catch (BindException e) {
             throw inUse(where);
@@ -283,6 +316,9 @@ public final class Balancer implements AutoCloseable {
         BalancerMetrics metrics = new BalancerMetrics(pool, queue);
         if (accessLog != null) {
             EdgeMetrics.accessLog(metrics.registry(), accessLog);
+        }
+        if (certificates != null) {
+            EdgeMetrics.certificate(metrics.registry(), certificates);
         }
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
         parts.push("metrics server", () -> {

@@ -1,7 +1,9 @@
 package dev.lb.balancer.metrics;
 
 import dev.lb.balancer.accesslog.AccessLogWriter;
+import dev.lb.balancer.tls.CertificateStore;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
@@ -22,6 +24,23 @@ public final class EdgeMetrics {
                     cb.call(log.written(), "written");
                     cb.call(log.dropped(), "dropped");
                     cb.call(log.writeErrors(), "failed");
+                })
+                .register(registry);
+    }
+
+    /** Seconds until the served certificate expires, and certificate reloads by result. */
+    public static void certificate(PrometheusRegistry registry, CertificateStore store) {
+        GaugeWithCallback.builder().name("lb_tls_certificate_expiry_seconds")
+                .help("Seconds until the certificate served on the proxy port expires; negative once it has")
+                .callback(cb -> cb.call(store.untilExpiry().toMillis() / 1000.0))
+                .register(registry);
+        CounterWithCallback.builder().name("lb_tls_certificate_reloads")
+                .help("New certificate/key pairs read after start (reload or file change), by result: applied, or"
+                        + " rejected (did not parse, or the key is not the certificate's; the old pair kept serving)")
+                .labelNames("result")
+                .callback(cb -> {
+                    cb.call(store.reloadsApplied(), "applied");
+                    cb.call(store.reloadsRejected(), "rejected");
                 })
                 .register(registry);
     }
