@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import dev.lb.balancer.accesslog.AccessLogWriter;
 import dev.lb.balancer.admin.AdminServer;
 import dev.lb.balancer.admin.BalancerFacts;
+import dev.lb.balancer.admin.EdgeStatus;
 import dev.lb.balancer.admin.StatusReader;
 import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.Backend;
@@ -202,7 +203,8 @@ public final class Balancer implements AutoCloseable {
         server.start();
         startedAt = clock.instant();
         admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock), control, clock);
+                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock)
+                        .edge(new EdgeStatus(certificates, accessLog)), control, clock);
         parts.push("admin API", () -> {
             admin.close();
             admin = null;

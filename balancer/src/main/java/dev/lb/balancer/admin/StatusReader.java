@@ -32,6 +32,8 @@ public final class StatusReader {
     private final BalancerFacts facts;
     private final BooleanSupplier sighupReload;
     private final Clock clock;
+    /** The edge's parts (certificate, access log), null when there are none; set once before serving. */
+    private volatile EdgeStatus edge;
 
     /** A reader for a balancer that SIGHUP does not reload. */
     public StatusReader(BackendPool pool, BalancerFacts facts, Clock clock) {
@@ -46,6 +48,12 @@ public final class StatusReader {
         this.facts = facts;
         this.sighupReload = sighupReload;
         this.clock = clock;
+    }
+
+    /** Adds the certificate and access log to each status; call before the admin API serves. */
+    public StatusReader edge(EdgeStatus edge) {
+        this.edge = edge;
+        return this;
     }
 
     /** The balancer and every backend. */
@@ -106,6 +114,10 @@ public final class StatusReader {
                 .setBackendsTotal(backends.size());
         if (queue != null) {
             balancer.setQueue(queueStatus(queue));
+        }
+        EdgeStatus parts = edge;
+        if (parts != null) {
+            parts.addTo(balancer);
         }
         int inFlight = 0;
         int up = 0;
