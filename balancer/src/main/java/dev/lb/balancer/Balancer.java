@@ -322,6 +322,7 @@ public final class Balancer implements AutoCloseable {
         if (certificates != null) {
             EdgeMetrics.certificate(metrics.registry(), certificates);
         }
+        EdgeMetrics.upgrades(metrics.registry(), proxy::upgradeRequests);
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
         parts.push("metrics server", () -> {
             metricsServer.close();

@@ -44,4 +44,13 @@ public final class EdgeMetrics {
                 })
                 .register(registry);
     }
+
+    /** Requests that asked for a protocol upgrade, which the balancer answers as plain requests. */
+    public static void upgrades(PrometheusRegistry registry, java.util.function.LongSupplier count) {
+        CounterWithCallback.builder().name("lb_upgrade_requests")
+                .help("Requests with an Upgrade header (WebSocket, h2c): forwarded as plain requests with Upgrade"
+                        + " removed, since the balancer cannot hand a connection over after 101 Switching Protocols")
+                .callback(cb -> cb.call(count.getAsLong()))
+                .register(registry);
+    }
 }

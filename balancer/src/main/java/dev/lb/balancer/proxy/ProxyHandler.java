@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -54,6 +55,8 @@ public final class ProxyHandler implements HttpHandler {
     private RetryBudget retryBudget = new RetryBudget(RetryBudgetConfig.DEFAULT);
     private RequestIds requestIds = new RequestIds(RequestIds.DEFAULT_HEADER);
     private AccessLog accessLog = AccessLog.OFF;
+    /** Requests that asked for a protocol upgrade (WebSocket, h2c), which this server cannot hand over. */
+    private final LongAdder upgradeRequests = new LongAdder();
 
     /**
      * @param queue            chooses the backend for each request and holds requests back while every
@@ -89,6 +92,11 @@ public final class ProxyHandler implements HttpHandler {
         this.requestIds = ids;
     }
 
+    /** Requests since start that carried {@code Upgrade} (WebSocket and the like), answered as plain requests. */
+    public long upgradeRequests() {
+        return upgradeRequests.sum();
+    }
+
     /** Sets where finished exchanges are logged; call before the server starts. */
     public void accessLog(AccessLog log) {
         this.accessLog = log;
@@ -101,6 +109,10 @@ public final class ProxyHandler implements HttpHandler {
         if (facts.requestId != null) {
             // Set first so that every answer carries it, the balancer's own error answers included.
             exchange.getResponseHeaders().set(requestIds.header(), facts.requestId);
+        }
+        if (exchange.getRequestHeaders().containsKey("Upgrade")) {
+            // Forwarded as a plain request, Upgrade removed as hop-by-hop: counted so an operator sees who tried.
+            upgradeRequests.increment();
         }
         try {
             Optional<ProxyException> invalid = validator.check(exchange);

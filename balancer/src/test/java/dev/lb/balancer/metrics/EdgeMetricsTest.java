@@ -3,6 +3,8 @@ package dev.lb.balancer.metrics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.RawHttp;
+import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
 import dev.lb.balancer.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
@@ -17,12 +19,33 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The certificate's expiry and the access log's counts, as Prometheus scrapes them. */
 class EdgeMetricsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void anUpgradeRequestIsAnsweredAsAPlainRequestAndCounted() throws Exception {
+        try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.ok("plain"));
+             Balancer balancer = Balancers.start(List.of(backend.url()), "\"metricsPort\": 0")) {
+            RawResponse response;
+            try (RawHttp client = new RawHttp(balancer.port())) {
+                client.send("GET /chat HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+                response = client.read("GET");
+            }
+            assertEquals(200, response.status());
+            assertEquals("plain", response.bodyText());
+            assertTrue(backend.last().values("Upgrade").isEmpty());
+            String exposition = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + balancer.metricsPort().orElseThrow() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(exposition.contains("\nlb_upgrade_requests_total 1.0\n"), exposition);
+        }
+    }
 
     @Test
     void aBalancerWithTlsAndAnAccessLogExportsTheirMetrics(@TempDir Path dir) throws Exception {
