@@ -128,6 +128,18 @@ class TlsTerminationTest {
                 assertEquals("http/1.1", socket.getApplicationProtocol());
             }
         }
+        try (SSLSocket h2Only = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", balancer.port())) {
+            SSLParameters parameters = h2Only.getSSLParameters();
+            parameters.setApplicationProtocols(new String[]{"h2"});
+            h2Only.setSSLParameters(parameters);
+            h2Only.setSoTimeout(10_000);
+            assertThrows(javax.net.ssl.SSLException.class, h2Only::startHandshake, "no_application_protocol");
+        }
+        try (SSLSocket tls11 = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", balancer.port())) {
+            tls11.setEnabledProtocols(new String[]{"TLSv1.1"});
+            tls11.setSoTimeout(10_000);
+            assertThrows(javax.net.ssl.SSLException.class, tls11::startHandshake);
+        }
     }
 
     @Test
