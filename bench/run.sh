@@ -11,8 +11,13 @@
 #   --rounds N              rounds (default 3; quick 1)
 #   --duration S            seconds per wrk run (default 10; quick 4)
 #   --warmup S              seconds of load on each balancer before round 1 (default 20; quick 8)
-#   --cases LIST            comma list of small-1,small-50,small-200,small-1000,large-10 (default: all);
-#                           small-N is N connections asking for a small body, large-N for 1 MiB
+#   --cases LIST            comma list of small-1,small-50,small-200,small-1000,large-10 (default: all),
+#                           and tls-50 (not in the default list);
+#                           small-N is N connections asking for a small body, large-N for 1 MiB, tls-N a
+#                           small body over HTTPS: the target "lb-tls" (the default config with "tls")
+#                           against HAProxy's "bind ... ssl crt", both with one self-signed P-256 certificate
+#   --with-access-log       adds the target "lb-log": the default config with a combined access log, to
+#                           compare with "lb" in the same run
 #   --backends KIND         what the proxies stand in front of: "nginx" (default; one nginx, three ports)
 #                           or "backend-server" (three bin/backend-server processes, the project's own)
 #   --variant 'NAME|CONFIG|JAVA_OPTS|EXTRA_CP'
@@ -26,7 +31,8 @@
 #   --no-default            leave out the default "lb" target (only the --variant ones)
 #   --only-lb               leave out nginx and direct (HAProxy stays: it is what ratios are taken against)
 #   --doc / --no-doc        write / don't write docs/performance.md (default: full runs write, quick don't)
-#   --port-base N           ports N+1..N+3 backends, N+10.. balancers, N+30 HAProxy, N+31 nginx (default 18100)
+#   --port-base N           ports N+1..N+3 backends, N+10.. balancers, N+30 HAProxy, N+31 nginx, N+32 HAProxy
+#                           with TLS (default 18100)
 #
 # Everything it starts, it stops, on Ctrl-C too. Load goes to 127.0.0.1 only.
 set -euo pipefail
@@ -47,6 +53,7 @@ while [ $# -gt 0 ]; do
     --backends) backends=$2; shift ;;
     --variant) variants+=("$2"); shift ;;
     --with-jetty) variants+=("jetty|||jetty") ;;
+    --with-access-log) variants+=('lb-log|{"accessLog": {"path": "@WORK@/lb-log-access.log"}}||') ;;
     --no-default) with_default=0 ;;
     --only-lb) only_lb=1 ;;
     --doc) doc=1 ;;
@@ -69,6 +76,10 @@ case "$backends" in
   *) echo "bench: --backends is nginx or backend-server, not $backends" >&2; exit 2 ;;
 esac
 [ "$with_default" = 1 ] && variants=("lb|||" "${variants[@]}")
+# tls-N cases run against two targets of their own: "lb-tls" (below) and HAProxy's TLS frontend.
+tls=0
+case ",$cases_list," in *,tls-*) tls=1 ;; esac
+[ "$tls" = 0 ] || variants+=('lb-tls|{"tls": {"certificateFile": "@WORK@/tls/cert.pem", "privateKeyFile": "@WORK@/tls/key.pem"}}||')
 if [ ${#variants[@]} -eq 0 ]; then
   echo "bench: no balancer target (--no-default without --variant)" >&2
   exit 2
@@ -155,7 +166,7 @@ need_free() {
 await_ok() {
   local url=$1 what=$2 log=$3 pid=$4
   for _ in $(seq 1 300); do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)" = 200 ]; then return 0; fi
+    if [ "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)" = 200 ]; then return 0; fi
     if ! kill -0 "$pid" 2>/dev/null; then break; fi
     sleep 0.1
   done
@@ -165,8 +176,22 @@ await_ok() {
 }
 
 b1=$((port_base + 1)) b2=$((port_base + 2)) b3=$((port_base + 3))
-haproxy_port=$((port_base + 30)) nginx_port=$((port_base + 31))
+haproxy_port=$((port_base + 30)) nginx_port=$((port_base + 31)) haproxy_tls_port=$((port_base + 32))
 for p in $b1 $b2 $b3 $haproxy_port $nginx_port; do need_free "$p"; done
+[ "$tls" = 0 ] || need_free "$haproxy_tls_port"
+
+# --- one self-signed certificate for the TLS cases: P-256, as Let's Encrypt issues by default ----------
+haproxy_tls_frontend=""
+if [ "$tls" = 1 ]; then
+  mkdir -p "$work/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 2 \
+    -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" 2>"$work/tls/openssl.log"
+  cat "$work/tls/cert.pem" "$work/tls/key.pem" >"$work/tls/haproxy.pem"
+  haproxy_tls_frontend="frontend fe_tls
+  bind 127.0.0.1:$haproxy_tls_port ssl crt $work/tls/haproxy.pem alpn http/1.1 ssl-min-ver TLSv1.2
+  default_backend be"
+fi
 
 # --- backends: nginx on three ports (a small body, a 1 MiB body, /health), or three backend-servers -----
 if [ "$backends" = nginx ]; then
@@ -231,6 +256,7 @@ defaults
 frontend fe
   bind 127.0.0.1:$haproxy_port
   default_backend be
+$haproxy_tls_frontend
 backend be
   balance leastconn
   option httpchk GET /health
@@ -289,7 +315,7 @@ fi
 unset JAVA_OPTS BALANCER_JAVA_OPTS
 source "$root/bin/lib/launcher.sh"
 java_bin=$(launcher_java)
-declare -A target_port target_pid target_desc
+declare -A target_port target_pid target_desc target_scheme
 targets=()
 i=0
 for spec in "${variants[@]}"; do
@@ -301,7 +327,8 @@ for spec in "${variants[@]}"; do
   need_free "$port"
   base=$(printf '{"port": %d, "host": "127.0.0.1", "servers": [{"url": "http://127.0.0.1:%d", "healthy": true}, {"url": "http://127.0.0.1:%d", "healthy": true}, {"url": "http://127.0.0.1:%d", "healthy": true}], "healthCheckInterval": 2, "adminPort": 0, "drainTimeoutMs": 0}' \
     "$port" "$b1" "$b2" "$b3")
-  python3 "$lib" merge-config "$base" "${extra:-}" >"$work/$name.json"
+  python3 "$lib" merge-config "$base" "${extra//@WORK@/$work}" >"$work/$name.json"
+  [ "$name" != lb-tls ] || target_scheme[$name]=https
   log="$work/$name.log"
   if [ -n "$cp" ]; then
     # shellcheck disable=SC2086 # JVM options are a word list on purpose
@@ -316,7 +343,7 @@ for spec in "${variants[@]}"; do
   fi
   pid=$!
   pids+=("$pid")
-  await_ok "http://127.0.0.1:$port/" "balancer $name" "$log" "$pid"
+  await_ok "${target_scheme[$name]:-http}://127.0.0.1:$port/" "balancer $name" "$log" "$pid"
   target_port[$name]=$port target_pid[$name]=$pid
   target_desc[$name]="config ${extra:-{\}}, JVM \`$(tr '\0' ' ' </proc/$pid/cmdline | sed 's/ -jar .*//; s/ -cp .*//; s|^[^ ]*java ||')\`${cp_label:+, class path + $cp_label}"
   targets+=("$name")
@@ -326,6 +353,9 @@ jdk=$("$java_bin" -version 2>&1 | sed -n '2p')
 
 target_port[haproxy]=$haproxy_port target_pid[haproxy]=$haproxy_pid
 targets+=(haproxy)
+if [ "$tls" = 1 ]; then
+  await_ok "https://127.0.0.1:$haproxy_tls_port/" "haproxy (tls)" "$work/haproxy.log" "$haproxy_pid"
+fi
 if [ "$only_lb" = 0 ]; then
   target_port[nginx]=$nginx_port target_pid[nginx]=$nginx_pid
   target_port[direct]=$b1 target_pid[direct]=""
@@ -342,14 +372,16 @@ clk=$(getconf CLK_TCK)
 
 # run_case ROUND CASE TARGET: one wrk run, one line in $results.
 run_case() {
-  local round=$1 case=$2 target=$3 conns path threads port pid out before after
+  local round=$1 case=$2 target=$3 conns path threads port pid scheme out before after
   conns=${case#*-}
   case "$case" in large-*) path=$large_path ;; *) path=/ ;; esac
   threads=$([ "$conns" -ge 2 ] && echo 2 || echo 1)
-  port=${target_port[$target]} pid=${target_pid[$target]}
+  port=${target_port[$target]} pid=${target_pid[$target]} scheme=${target_scheme[$target]:-http}
+  # HAProxy serves TLS on a frontend of its own: same process, same backends.
+  if [ "$case" != "${case#tls-}" ] && [ "$target" = haproxy ]; then port=$haproxy_tls_port scheme=https; fi
   out="$work/wrk-$round-$case-$target.txt"
   before=$([ -n "$pid" ] && python3 "$lib" proc "$pid" || echo "0 0")
-  wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 5s --latency "http://127.0.0.1:$port$path" >"$out" 2>&1 || true
+  wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 5s --latency "$scheme://127.0.0.1:$port$path" >"$out" 2>&1 || true
   after=$([ -n "$pid" ] && python3 "$lib" proc "$pid" || echo "0 0")
   python3 - "$lib" "$out" "$round" "$case" "$target" "$before" "$after" "$clk" "$pid" >>"$results" <<'EOF'
 import json, sys, importlib.util
@@ -374,8 +406,8 @@ if [ "$warmup" -gt 0 ]; then
   for t in "${targets[@]}"; do
     secs=2
     [ -n "${target_desc[$t]:-}" ] && secs=$warmup
-    wrk -t2 -c50 -d"${secs}s" "http://127.0.0.1:${target_port[$t]}/" >/dev/null 2>&1 || true
-    wrk -t2 -c10 -d2s "http://127.0.0.1:${target_port[$t]}$large_path" >/dev/null 2>&1 || true
+    wrk -t2 -c50 -d"${secs}s" "${target_scheme[$t]:-http}://127.0.0.1:${target_port[$t]}/" >/dev/null 2>&1 || true
+    wrk -t2 -c10 -d2s "${target_scheme[$t]:-http}://127.0.0.1:${target_port[$t]}$large_path" >/dev/null 2>&1 || true
   done
 fi
 IFS=',' read -r -a cases <<<"$cases_list"
@@ -383,6 +415,12 @@ for round in $(seq 1 "$rounds"); do
   echo "bench: round $round/$rounds"
   for case in "${cases[@]}"; do
     for t in "${targets[@]}"; do
+      # A tls case runs on lb-tls and HAProxy's TLS frontend only; lb-tls serves nothing else.
+      if [ "$case" != "${case#tls-}" ]; then
+        case "$t" in lb-tls|haproxy) ;; *) continue ;; esac
+      elif [ "$t" = lb-tls ]; then
+        continue
+      fi
       run_case "$round" "$case" "$t"
     done
   done

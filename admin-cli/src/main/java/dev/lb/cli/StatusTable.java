@@ -1,10 +1,12 @@
 package dev.lb.cli;
 
+import dev.lb.admin.v1.AccessLogStatus;
 import dev.lb.admin.v1.BackendStatus;
 import dev.lb.admin.v1.BalancerStatus;
 import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.admin.v1.HealthCheck;
 import dev.lb.admin.v1.QueueStatus;
+import dev.lb.admin.v1.TlsCertificateStatus;
 
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -67,6 +69,29 @@ final class StatusTable {
         if (!policyLine.isEmpty()) {
             out.println(policyLine);
         }
+        if (status.getBalancer().hasTlsCertificate()) {
+            out.println(certificate(status.getBalancer().getTlsCertificate(), now));
+        }
+        if (status.getBalancer().hasAccessLog()) {
+            out.println(accessLog(status.getBalancer().getAccessLog()));
+        }
+    }
+
+    /** "tls: CN=shop.example, expires 2026-02-01T00:00:00Z (in 64d 3h); 2 reloads, 0 refused" */
+    static String certificate(TlsCertificateStatus tls, Instant now) {
+        Instant notAfter = Formats.instant(tls.getNotAfter());
+        java.time.Duration left = java.time.Duration.between(now, notAfter);
+        String when = left.isNegative() ? "EXPIRED " + Formats.age(left.negated()) + " ago" : "in " + Formats.age(left);
+        return "tls: " + tls.getSubject() + ", expires " + notAfter + " (" + when + "); "
+                + Long.toUnsignedString(tls.getReloadsApplied()) + " reloads, "
+                + Long.toUnsignedString(tls.getReloadsRejected()) + " refused";
+    }
+
+    /** "access log: /var/log/lb/access.log, 1520 lines, 0 dropped, 0 failed" */
+    static String accessLog(AccessLogStatus log) {
+        return "access log: " + log.getPath() + ", " + Long.toUnsignedString(log.getLinesWritten()) + " lines, "
+                + Long.toUnsignedString(log.getLinesDropped()) + " dropped, "
+                + Long.toUnsignedString(log.getLinesFailed()) + " failed";
     }
 
     /**

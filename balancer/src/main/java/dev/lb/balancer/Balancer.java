@@ -1,8 +1,11 @@
 package dev.lb.balancer;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import dev.lb.balancer.accesslog.AccessLogWriter;
 import dev.lb.balancer.admin.AdminServer;
 import dev.lb.balancer.admin.BalancerFacts;
+import dev.lb.balancer.admin.EdgeStatus;
 import dev.lb.balancer.admin.StatusReader;
 import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.Backend;
@@ -11,6 +14,7 @@ import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.backend.OutlierEvent;
+import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.ServerKind;
 import dev.lb.balancer.control.RuntimeControl;
@@ -18,11 +22,13 @@ import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.health.PassiveHealth;
 import dev.lb.balancer.metrics.BalancerMetrics;
+import dev.lb.balancer.metrics.EdgeMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
 import dev.lb.balancer.page.StatusPage;
 import dev.lb.balancer.proxy.ExchangeObserver;
 import dev.lb.balancer.proxy.RetryPolicy;
 import dev.lb.balancer.proxy.ProxyHandler;
+import dev.lb.balancer.proxy.RequestIds;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.select.SelectionStrategy;
 import dev.lb.balancer.select.Strategies;
@@ -33,6 +39,9 @@ import dev.lb.balancer.server.HttpServers;
 import dev.lb.balancer.server.RequestHeadTimeout;
 import dev.lb.balancer.server.WorkerExecutors;
 import dev.lb.balancer.upstream.BackendClient;
+import dev.lb.balancer.tls.CertificateStore;
+import dev.lb.balancer.tls.TlsEndpoint;
+import dev.lb.balancer.tls.TlsException;
 import dev.lb.balancer.util.LocalPorts;
 import dev.lb.balancer.util.OpenFiles;
 
@@ -88,6 +97,10 @@ public final class Balancer implements AutoCloseable {
     private StatusPage statusPage;
     private Instant startedAt;
     private AdminServer admin;
+    /** The proxy port's certificate, when it serves HTTPS; set once by start. */
+    private volatile CertificateStore certificates;
+    /** The access log, when the config has one; set once by start. */
+    private volatile AccessLogWriter accessLog;
 
     public Balancer(BalancerConfig config) {
         this(config, null, Clock.systemUTC());
@@ -137,6 +150,16 @@ public final class Balancer implements AutoCloseable {
             public void onOutlier(OutlierEvent event) {
                 logOutlier(event);
             }
+
+            @Override
+            public void onReload(ReloadOutcome outcome) {
+                // A reload (SIGHUP, lbctl reload) is also when rotated files are picked up.
+                reopenLogs();
+                CertificateStore store = certificates;
+                if (store != null) {
+                    store.reload(outcome.actor() + " reload");
+                }
+            }
         });
     }
 
@@ -162,6 +185,10 @@ public final class Balancer implements AutoCloseable {
         WorkerExecutors.Created created;
         try {
             serverKind = config.server().resolve(Runtime.version().feature());
+            if (config.tls().enabled()) {
+                // HTTPS is served by the JDK's HttpsServer whatever "server" says (HttpServers.createHttps).
+                serverKind = ServerKind.JDK;
+            }
             created = WorkerExecutors.create(HttpServers.executorFor(serverKind, config.executor()), config.workerThreads());
         } catch (IllegalStateException e) {
             throw new StartupException(e.getMessage());
@@ -179,12 +206,17 @@ public final class Balancer implements AutoCloseable {
                 bodyTimeout, exchanges::draining);
         proxy.observe(passiveHealth);
         proxy.retryBudget(control.retryBudget());
+        proxy.requestIds(new RequestIds(config.requestIdHeader()));
+        HttpsConfigurator tls = config.tls().enabled() ? startTls() : null;
+        if (config.accessLog().enabled()) {
+            startAccessLog(proxy);
+        }
         if (config.metrics().enabled()) {
             startMetrics(proxy);
         }
         healthChecker.start();
         awaitFirstChecks();
-        server = listen(new InetSocketAddress(config.host(), config.port()));
+        server = listen(new InetSocketAddress(config.host(), config.port()), tls);
         HttpServer listening = server;
         // Stops a server whose start did not finish; after a start, the drain below has stopped it.
         parts.push("proxy listener", () -> {
@@ -200,7 +232,8 @@ public final class Balancer implements AutoCloseable {
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();
-        StatusReader reader = new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock);
+        StatusReader reader = new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock)
+                .edge(new EdgeStatus(certificates, accessLog));
         if (statusPage != null) {
             statusPage.attach(reader);
         }
@@ -218,7 +251,26 @@ public final class Balancer implements AutoCloseable {
         warnIfFewOpenFiles();
     }
 
-    private HttpServer listen(InetSocketAddress address) throws StartupException {
+    /** Loads the certificate before anything listens: a pair that cannot be served is a start-up error. */
+    private HttpsConfigurator startTls() throws StartupException {
+        try {
+            certificates = CertificateStore.load(config.tls(), clock);
+            HttpsConfigurator configurator = TlsEndpoint.configurator(certificates);
+            CertificateStore loaded = certificates;
+            parts.push("certificate watch", loaded::close);
+            loaded.watch();
+            return configurator;
+        } catch (TlsException e) {
+            throw new StartupException(e.getMessage());
+        }
+    }
+
+    /** The certificate served on the proxy port, when it serves HTTPS. */
+    public java.util.Optional<CertificateStore> certificates() {
+        return java.util.Optional.ofNullable(certificates);
+    }
+
+    private HttpServer listen(InetSocketAddress address, HttpsConfigurator tls) throws StartupException {
         String where = "cannot listen on " + config.host() + ":" + config.port();
         // Asked first: the JDK server keeps the descriptor of a channel whose bind failed.
         switch (LocalPorts.check(config.host(), config.port())) {
@@ -228,6 +280,9 @@ public final class Balancer implements AutoCloseable {
             }
         }
         try {
+            if (tls != null) {
+                return HttpServers.createHttps(address, 1024, tls);
+            }
             return HttpServers.create(serverKind, address, 1024, config.timeouts(), config.workerThreads());
         } catch (BindException e) {
             throw inUse(where);
@@ -269,8 +324,39 @@ public final class Balancer implements AutoCloseable {
                 limit, limit / 2));
     }
 
+    /** Opens the access log before the port: a log that cannot be written is a start-up error. */
+    private void startAccessLog(ProxyHandler proxy) throws StartupException {
+        try {
+            accessLog = AccessLogWriter.open(config.accessLog());
+        } catch (IOException e) {
+            throw new StartupException(e.getMessage() + " (fix the path or its permissions)");
+        }
+        AccessLogWriter opened = accessLog;
+        // Pushed before the proxy: it closes after the last request was drained and logged.
+        parts.push("access log", opened::close);
+        proxy.accessLog(opened);
+    }
+
+    /**
+     * Opens the access log's file again by its path, for logrotate (SIGUSR1, as nginx; a reload does it
+     * too). Lines go on being queued meanwhile.
+     */
+    public void reopenLogs() {
+        AccessLogWriter log = accessLog;
+        if (log != null) {
+            log.reopen();
+        }
+    }
+
     private void startMetrics(ProxyHandler proxy) throws StartupException {
         BalancerMetrics metrics = new BalancerMetrics(pool, queue);
+        if (accessLog != null) {
+            EdgeMetrics.accessLog(metrics.registry(), accessLog);
+        }
+        if (certificates != null) {
+            EdgeMetrics.certificate(metrics.registry(), certificates);
+        }
+        EdgeMetrics.upgrades(metrics.registry(), proxy::upgradeRequests);
         StatusPage page = new StatusPage(pool, metrics, clock);
         parts.push("status page sampler", page::close);
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry(), page, StatusPage.threadsNeeded());

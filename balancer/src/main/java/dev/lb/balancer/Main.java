@@ -1,5 +1,6 @@
 package dev.lb.balancer;
 
+import dev.lb.balancer.accesslog.ReopenSignal;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.ConfigException;
 import dev.lb.balancer.config.ConfigLoader;
@@ -14,7 +15,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code java -jar balancer.jar [--config PATH]}: loads the config, starts the balancer and runs until
- * SIGTERM or Ctrl-C, then drains. SIGHUP reloads the config file. User errors end the process with one line on stderr and exit 1.
+ * SIGTERM or Ctrl-C, then drains. SIGHUP reloads the config file; SIGUSR1 reopens the access log. User errors end the process with one line on stderr and exit 1.
  * A signal the process inherited as ignored (SIGHUP under {@code nohup}, SIGINT for a script's background
  * job) cannot be handled; that is said in one line at start, with the way that still works.
  */
@@ -59,6 +60,10 @@ public final class Main implements Callable<Integer> {
         if (!ReloadSignal.install(balancer.control())) {
             LOG.log(System.Logger.Level.WARNING, "SIGHUP reload is unavailable in this process (SIGHUP is"
                     + " ignored, as under nohup): reload the config with `lbctl reload`");
+        }
+        if (config.accessLog().enabled() && !config.accessLog().toStdout() && !ReopenSignal.install(balancer::reopenLogs)) {
+            LOG.log(System.Logger.Level.WARNING, "SIGUSR1 cannot reopen the access log in this process (SIGUSR1 is"
+                    + " ignored): after rotating it, run `lbctl reload`");
         }
         IgnoredSignals.ofThisProcess().ifPresent(Main::warnAboutIgnoredStopSignals);
         try {

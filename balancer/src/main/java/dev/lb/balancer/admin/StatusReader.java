@@ -34,6 +34,8 @@ public final class StatusReader {
     private final BalancerFacts facts;
     private final BooleanSupplier sighupReload;
     private final Clock clock;
+    /** The edge's parts (certificate, access log), null when there are none; set once before serving. */
+    private volatile EdgeStatus edge;
 
     /** A reader for a balancer that SIGHUP does not reload. */
     public StatusReader(BackendPool pool, BalancerFacts facts, Clock clock) {
@@ -48,6 +50,12 @@ public final class StatusReader {
         this.facts = facts;
         this.sighupReload = sighupReload;
         this.clock = clock;
+    }
+
+    /** Adds the certificate and access log to each status; call before the admin API serves. */
+    public StatusReader edge(EdgeStatus edge) {
+        this.edge = edge;
+        return this;
     }
 
     /** The balancer and every backend. */
@@ -119,6 +127,10 @@ public final class StatusReader {
                 .setSlowStart(ProtoValues.duration(policy.slowStart()))
                 .setEjectionConsecutive5Xx(policy.passiveHealth().consecutive5xx())
                 .setMaxEjectionPercent(policy.passiveHealth().maxEjectionPercent());
+        EdgeStatus parts = edge;
+        if (parts != null) {
+            parts.addTo(balancer);
+        }
         int inFlight = 0;
         int up = 0;
         for (Backend b : backends) {

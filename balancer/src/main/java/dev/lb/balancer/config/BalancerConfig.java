@@ -29,6 +29,9 @@ import java.util.List;
  * @param slowStart     how long a backend entering rotation takes to reach its full share; zero for off
  * @param passiveHealth ejection of backends that answer 5xx in a row
  * @param adminSecurity mutual TLS and roles on the admin API, or plaintext
+ * @param requestIdHeader the header carrying each request's ID; empty for none
+ * @param accessLog     the access log
+ * @param tls           TLS termination on the proxy port
  */
 public record BalancerConfig(
         String host,
@@ -52,10 +55,29 @@ public record BalancerConfig(
         StickyCookieConfig stickyCookie,
         java.time.Duration slowStart,
         PassiveHealthConfig passiveHealth,
-        AdminSecurityConfig adminSecurity) {
+        AdminSecurityConfig adminSecurity,
+        String requestIdHeader,
+        AccessLogConfig accessLog,
+        TlsConfig tls) {
+
+    /** The request-ID header when the config does not rename it. */
+    public static final String DEFAULT_REQUEST_ID_HEADER = "X-Request-Id";
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A config with request IDs in {@value #DEFAULT_REQUEST_ID_HEADER}, no access log and plain HTTP. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server,
+                          BackendClientKind backendClient, HashConfig hash, StickyCookieConfig stickyCookie,
+                          java.time.Duration slowStart, PassiveHealthConfig passiveHealth,
+                          AdminSecurityConfig adminSecurity) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, backendClient, hash, stickyCookie,
+                slowStart, passiveHealth, adminSecurity, DEFAULT_REQUEST_ID_HEADER, AccessLogConfig.OFF, TlsConfig.OFF);
     }
 
     /** A config with a plaintext admin API. */

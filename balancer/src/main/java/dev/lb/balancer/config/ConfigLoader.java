@@ -69,6 +69,11 @@ public final class ConfigLoader {
         return new Reader(source).read(root);
     }
 
+    /** RFC 9110's tchar. */
+    private static boolean isTokenChar(int c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+
     /**
      * Jackson's first line, with each location it embeds ("[Source: REDACTED (`StreamReadFeature...`
      * disabled); line: 1, column: 24]", where an array or object began) cut to "line 1, column 24".
@@ -94,7 +99,8 @@ public final class ConfigLoader {
                     "algorithm", "adminHost", "adminPort", "workerThreads", "executor", "drainTimeoutMs",
                     "metricsPort", "metricsHost", "queue", "retryBudget", "server", "backendClient", "hashOn", "hashBalanceFactor",
                     "stickyCookie", "slowStartMs", "passiveHealth", "adminTls",
-                    "adminAccess", "adminInsecure"));
+                    "adminAccess", "adminInsecure", "requestIdHeader",
+                    "accessLog", "tls"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -125,13 +131,16 @@ public final class ConfigLoader {
                     "server", "\"" + serverName + "\" is not an HTTP server; use one of " + ServerKind.allNames()));
             BackendClientKind backendClient = backendClient(top);
             AdminSecurityConfig adminSecurity = adminSecurity(top);
+            String requestIdHeader = requestIdHeader(top);
+            AccessLogConfig accessLog = accessLog(top);
+            TlsConfig tls = tls(top, server);
             HashConfig hash = hash(top);
             StickyCookieConfig stickyCookie = stickyCookie(top);
             Duration slowStart = Duration.ofMillis(integer(top, "slowStartMs", 0, 0, 3_600_000));
             PassiveHealthConfig passiveHealth = passiveHealth(top);
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
                     adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget, server,
-                    backendClient, hash, stickyCookie, slowStart, passiveHealth, adminSecurity);
+                    backendClient, hash, stickyCookie, slowStart, passiveHealth, adminSecurity, requestIdHeader, accessLog, tls);
         }
 
         private HashConfig hash(ObjectNode top) throws ConfigException {
@@ -254,6 +263,58 @@ public final class ConfigLoader {
                 names.add(name.textValue());
             }
             return names;
+        }
+
+        /** A header name (an RFC 9110 token), or empty to turn request IDs off. */
+        private String requestIdHeader(ObjectNode top) throws ConfigException {
+            String name = string(top, "requestIdHeader", BalancerConfig.DEFAULT_REQUEST_ID_HEADER);
+            if (!name.isEmpty() && !name.chars().allMatch(ConfigLoader::isTokenChar)) {
+                throw problem("requestIdHeader", "\"" + name + "\" is not a header name; use letters, digits and"
+                        + " hyphens, e.g. \"X-Request-Id\", or \"\" to turn request IDs off");
+            }
+            return name;
+        }
+
+        /** The access log is off unless the file has an {@code accessLog} object. */
+        private AccessLogConfig accessLog(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("accessLog");
+            if (node == null || node.isNull()) {
+                return AccessLogConfig.OFF;
+            }
+            ObjectNode log = object(node, "accessLog");
+            Fields.checkKnown(source, log, "accessLog", Set.of("path", "format"));
+            String path = string(log, "accessLog", "path", null);
+            if (path == null || path.isBlank()) {
+                throw problem("accessLog.path", "missing; give a file to append to, or \"-\" for standard output");
+            }
+            String formatName = string(log, "accessLog", "format", AccessLogConfig.Format.COMBINED.configName());
+            AccessLogConfig.Format format = AccessLogConfig.Format.fromConfigName(formatName).orElseThrow(() -> problem(
+                    "accessLog.format", "\"" + formatName + "\" is not a log format; use one of "
+                            + AccessLogConfig.Format.allNames()));
+            return new AccessLogConfig(true, path, format);
+        }
+
+        /** Plain HTTP unless the file has a {@code tls} object; the files are read at start, not here. */
+        private TlsConfig tls(ObjectNode top, ServerKind server) throws ConfigException {
+            JsonNode node = top.get("tls");
+            if (node == null || node.isNull()) {
+                return TlsConfig.OFF;
+            }
+            ObjectNode tls = object(node, "tls");
+            Fields.checkKnown(source, tls, "tls", Set.of("certificateFile", "privateKeyFile", "checkIntervalMs"));
+            String certificate = string(tls, "tls", "certificateFile", null);
+            if (certificate == null || certificate.isBlank()) {
+                throw problem("tls.certificateFile", "missing; give the PEM file with the certificate chain, e.g. \"/etc/letsencrypt/live/example.com/fullchain.pem\"");
+            }
+            String key = string(tls, "tls", "privateKeyFile", null);
+            if (key == null || key.isBlank()) {
+                throw problem("tls.privateKeyFile", "missing; give the PEM file with the private key, e.g. \"/etc/letsencrypt/live/example.com/privkey.pem\"");
+            }
+            int checkMs = integer(tls, "tls", "checkIntervalMs", (int) TlsConfig.DEFAULT_CHECK_INTERVAL.toMillis(), 100, 3_600_000);
+            if (server == ServerKind.JETTY) {
+                throw problem("tls", "is served by the JDK's server only; remove \"server\": \"jetty\" to terminate TLS");
+            }
+            return new TlsConfig(true, Path.of(certificate), Path.of(key), Duration.ofMillis(checkMs));
         }
 
         private RetryBudgetConfig retryBudget(ObjectNode top) throws ConfigException {

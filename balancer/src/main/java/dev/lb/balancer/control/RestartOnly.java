@@ -1,7 +1,9 @@
 package dev.lb.balancer.control;
 
 import dev.lb.balancer.config.AdminAccessConfig;
+import dev.lb.balancer.config.AccessLogConfig;
 import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.config.TlsConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +34,10 @@ final class RestartOnly {
         diff(lines, "adminTls", adminTls(running), adminTls(file));
         diff(lines, "adminAccess", adminAccess(running), adminAccess(file));
         diff(lines, "adminInsecure", running.adminSecurity().insecure(), file.adminSecurity().insecure());
+        diff(lines, "requestIdHeader", running.requestIdHeader(), file.requestIdHeader());
+        diff(lines, "accessLog", describe(running.accessLog()), describe(file.accessLog()));
+        // The files' contents are reloaded; which files they are is fixed at start.
+        diff(lines, "tls", describe(running.tls()), describe(file.tls()));
         return lines;
     }
 
@@ -41,7 +47,8 @@ final class RestartOnly {
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
                 file.retryBudget(), running.server(), running.backendClient(), file.hash(), file.stickyCookie(), file.slowStart(),
-                file.passiveHealth(), running.adminSecurity());
+                file.passiveHealth(), running.adminSecurity(), running.requestIdHeader(), running.accessLog(),
+                running.tls());
     }
 
     private static String adminTls(BalancerConfig config) {
@@ -52,6 +59,14 @@ final class RestartOnly {
     private static String adminAccess(BalancerConfig config) {
         AdminAccessConfig access = config.adminSecurity().access();
         return access.restricted() ? "{operators " + access.operators() + ", viewers " + access.viewers() + "}" : "none";
+    }
+
+    private static String describe(AccessLogConfig log) {
+        return log.enabled() ? log.path() + " (" + log.format().configName() + ")" : "off";
+    }
+
+    private static String describe(TlsConfig tls) {
+        return tls.enabled() ? tls.certificateFile() + " + " + tls.privateKeyFile() + " every " + tls.checkInterval().toMillis() + " ms" : "off";
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {

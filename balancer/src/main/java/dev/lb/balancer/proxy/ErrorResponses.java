@@ -11,15 +11,17 @@ final class ErrorResponses {
     private ErrorResponses() {
     }
 
-    static void send(HttpExchange exchange, int status, String message) throws IOException {
-        send(exchange, status, message, false);
+    static int send(HttpExchange exchange, int status, String message) throws IOException {
+        return send(exchange, status, message, false);
     }
 
     /**
      * Sends the answer; with {@code closeConnection}, the server closes the client connection after
      * it, for errors after which the rest of the connection's bytes cannot be trusted.
+     *
+     * @return the body bytes written, for the access log
      */
-    static void send(HttpExchange exchange, int status, String message, boolean closeConnection) throws IOException {
+    static int send(HttpExchange exchange, int status, String message, boolean closeConnection) throws IOException {
         if (closeConnection) {
             exchange.getResponseHeaders().set("Connection", "close");
         }
@@ -29,12 +31,13 @@ final class ErrorResponses {
         if (exchange.getRequestMethod().equals("HEAD")) {
             exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
             exchange.sendResponseHeaders(status, -1);
-            return;
+            return 0;
         }
         exchange.sendResponseHeaders(status, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
         }
+        return body.length;
     }
 
     /**

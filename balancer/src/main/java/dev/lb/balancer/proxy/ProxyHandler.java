@@ -2,6 +2,8 @@ package dev.lb.balancer.proxy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.lb.balancer.accesslog.AccessLog;
+import dev.lb.balancer.accesslog.AccessLogEntry;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.config.RetryBudgetConfig;
@@ -24,10 +26,14 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.SocketException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -58,6 +64,10 @@ public final class ProxyHandler implements HttpHandler {
     private final Affinity affinity;
     private ExchangeObserver observer = ExchangeObserver.NONE;
     private RetryBudget retryBudget = new RetryBudget(RetryBudgetConfig.DEFAULT);
+    private RequestIds requestIds = new RequestIds(RequestIds.DEFAULT_HEADER);
+    private AccessLog accessLog = AccessLog.OFF;
+    /** Requests that asked for a protocol upgrade (WebSocket, h2c), which this server cannot hand over. */
+    private final LongAdder upgradeRequests = new LongAdder();
 
     /**
      * @param queue            chooses the backend for each request and holds requests back while every
@@ -89,40 +99,96 @@ public final class ProxyHandler implements HttpHandler {
         this.retryBudget = budget;
     }
 
+    /** Sets the request-ID header (or none); call before the server starts. */
+    public void requestIds(RequestIds ids) {
+        this.requestIds = ids;
+    }
+
+    /** Requests since start that carried {@code Upgrade} (WebSocket and the like), answered as plain requests. */
+    public long upgradeRequests() {
+        return upgradeRequests.sum();
+    }
+
+    /** Sets where finished exchanges are logged; call before the server starts. */
+    public void accessLog(AccessLog log) {
+        this.accessLog = log;
+    }
+
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         long started = System.nanoTime();
-        Optional<ProxyException> invalid = validator.check(exchange);
-        if (invalid.isPresent()) {
-            // Nothing after a malformed head can be trusted to be framed as the client meant: close.
-            ErrorResponses.send(exchange, invalid.get().status(), invalid.get().getMessage(), true);
-            observer.exchangeEnded(exchange.getResponseCode(), started);
-            exchange.close();
-            return;
+        ExchangeFacts facts = new ExchangeFacts(requestIds.idFor(exchange), accessLog.enabled());
+        if (facts.requestId != null) {
+            // Set first so that every answer carries it, the balancer's own error answers included.
+            exchange.getResponseHeaders().set(requestIds.header(), facts.requestId);
+        }
+        if (exchange.getRequestHeaders().containsKey("Upgrade")) {
+            // Forwarded as a plain request, Upgrade removed as hop-by-hop: counted so an operator sees who tried.
+            upgradeRequests.increment();
         }
         try {
-            forward(exchange);
-        } catch (ProxyException e) {
-            if (e.retryAfterSeconds() > 0) {
-                exchange.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfterSeconds()));
+            Optional<ProxyException> invalid = validator.check(exchange);
+            if (invalid.isPresent()) {
+                // Nothing after a malformed head can be trusted to be framed as the client meant: close.
+                facts.failed("bad-request");
+                facts.bytesOut += ErrorResponses.send(exchange, invalid.get().status(), invalid.get().getMessage(), true);
+            } else {
+                answer(exchange, facts);
             }
-            ErrorResponses.send(exchange, e.status(), e.getMessage(), e.status() < 500);
+        } catch (IOException | RuntimeException e) {
+            facts.failed(e instanceof ResponseAborted ? "backend-abort" : "client-abort");
+            throw e;
         } finally {
             observer.exchangeEnded(exchange.getResponseCode(), started);
+            if (accessLog.enabled()) {
+                accessLog.log(entry(exchange, facts, started));
+            }
         }
         exchange.close();
     }
 
-    private void forward(HttpExchange exchange) throws ProxyException, IOException {
-        StreamingRequestBody body = RequestTranslation.body(exchange, bodyTimeout);
+    /** Forwards the request, or answers it with the balancer's own error. */
+    private void answer(HttpExchange exchange, ExchangeFacts facts) throws IOException {
+        try {
+            forward(exchange, facts);
+        } catch (ProxyException e) {
+            if (e.retryAfterSeconds() > 0) {
+                exchange.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfterSeconds()));
+            }
+            facts.failed(e.status() < 500 ? "bad-request" : "backend-error");
+            facts.bytesOut += ErrorResponses.send(exchange, e.status(), e.getMessage(), e.status() < 500);
+        }
+    }
+
+    /** The access-log entry: only values already at hand, so the request thread does no formatting. */
+    private static AccessLogEntry entry(HttpExchange exchange, ExchangeFacts facts, long started) {
+        long now = System.nanoTime();
+        InetSocketAddress remote = exchange.getRemoteAddress();
+        String client = remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
+        var headers = exchange.getRequestHeaders();
+        return new AccessLogEntry(Instant.now().minusNanos(now - started), client, exchange.getRequestMethod(),
+                exchange.getRequestURI().toString(), exchange.getProtocol(), Math.max(0, exchange.getResponseCode()),
+                facts.bytesIn(), facts.bytesOut, now - started, facts.backend, facts.backendNanos, facts.retries,
+                facts.requestId == null ? "" : facts.requestId, orEmpty(headers.getFirst("User-Agent")),
+                orEmpty(headers.getFirst("Referer")), facts.error());
+    }
+
+    private static String orEmpty(String value) {
+        return value == null ? "" : value;
+    }
+
+    private void forward(HttpExchange exchange, ExchangeFacts facts) throws ProxyException, IOException {
+        StreamingRequestBody body = RequestTranslation.body(exchange, bodyTimeout, facts.countIn(exchange.getRequestBody()));
         Affinity.Request affinity = this.affinity.read(exchange);
-        BackendRequest request = RequestTranslation.toBackendRequest(exchange, body, affinity.cookieName());
+        BackendRequest request = RequestTranslation.toBackendRequest(exchange, body, affinity.cookieName(),
+                requestIds.header(), facts.requestId);
         retryBudget.requestStarted();
         List<Backend> tried = new ArrayList<>(2);
         boolean freshRetryUsed = false;
-        Backend next = choose(tried, affinity.placement());
+        Backend next = choose(tried, affinity.placement(), facts);
         while (true) {
             Backend backend = next;
+            facts.backend = backend.name();
             Attempt attempt = new Attempt();
             long attemptStarted = System.nanoTime();
             // choose() took this request's slot on the backend; the finally below gives it back.
@@ -132,34 +198,37 @@ public final class ProxyHandler implements HttpHandler {
                     response = client.execute(backend.url(), request, attempt, freshRetryUsed);
                 } catch (IOException e) {
                     if (e instanceof ClientReadException clientFailed) {
+                        facts.failed(clientFailed.getCause() instanceof ClientReadTimeout.TimedOut ? "client-timeout" : "client-abort");
                         throw clientFailure(clientFailed, body);
                     }
                     RetryPolicy.Failure failure = failure(request, attempt, e, freshRetryUsed, tried);
                     RetryPolicy.Decision decision = retryPolicy.recover(failure);
-                    if (decision == RetryPolicy.Decision.FRESH_CONNECTION && affordable(backend, decision, failure)) {
+                    if (decision == RetryPolicy.Decision.FRESH_CONNECTION && affordable(backend, decision, failure, facts)) {
                         // Same backend, new connection: the backend did nothing wrong.
-                        LOG.log(System.Logger.Level.DEBUG, "retrying on a fresh connection to {0}: {1}", backend, e);
+                        LOG.log(System.Logger.Level.DEBUG, "retrying on a fresh connection to {0}{1}: {2}", backend,
+                                facts.logSuffix(), e);
                         freshRetryUsed = true;
                         // Keeps this request's slot across the retry: the finally releases one.
                         backend.acquire();
                         continue;
                     }
-                    if (decision == RetryPolicy.Decision.OTHER_BACKEND && affordable(backend, decision, failure)) {
+                    if (decision == RetryPolicy.Decision.OTHER_BACKEND && affordable(backend, decision, failure, facts)) {
                         String reason = reason(attempt, e);
                         backend.recordFailure(reason);
                         if (unreached(attempt, body)) {
                             pool.reportUnreachable(backend, reason);
                         }
                         tried.add(backend);
-                        next = another(tried, affinity.placement(), attempt, body, reason);
+                        next = another(tried, affinity.placement(), attempt, body, reason, facts);
                         freshRetryUsed = false;
                         continue;
                     }
-                    throw failed(backend, attempt, body, e);
+                    throw failed(backend, attempt, body, e, facts);
                 }
-                relay(exchange, backend, response, affinity);
+                relay(exchange, backend, response, affinity, facts);
                 return;
             } finally {
+                facts.backendNanos = System.nanoTime() - attemptStarted;
                 queue.release(backend);
                 observer.attemptEnded(backend, exchange.getResponseCode(), attemptStarted);
             }
@@ -171,13 +240,14 @@ public final class ProxyHandler implements HttpHandler {
      * "unreachable"; one a backend took and dropped, with that backend's failure.
      */
     private Backend another(List<Backend> tried, Placement placement, Attempt attempt, StreamingRequestBody body,
-                            String reason) throws ProxyException {
+                            String reason, ExchangeFacts facts) throws ProxyException {
         try {
-            return choose(tried, placement);
+            return choose(tried, placement, facts);
         } catch (ProxyException noneLeft) {
             if (unreached(attempt, body)) {
                 throw noneLeft;
             }
+            facts.failed(failureWord(reason));
             throw new ProxyException(502, "backend failed: " + reason);
         }
     }
@@ -192,12 +262,15 @@ public final class ProxyHandler implements HttpHandler {
     }
 
     /** Whether the retry budget still allows this retry, if it draws on it; counted either way. */
-    private boolean affordable(Backend backend, RetryPolicy.Decision decision, RetryPolicy.Failure failure) {
+    private boolean affordable(Backend backend, RetryPolicy.Decision decision, RetryPolicy.Failure failure,
+                               ExchangeFacts facts) {
         if (!RetryPolicy.drawsOnBudget(failure) || retryBudget.tryRetry()) {
             observer.retried(backend, decision);
+            facts.retries++;
             return true;
         }
-        LOG.log(System.Logger.Level.DEBUG, "retry budget exhausted: not retrying a request that failed on {0}", backend);
+        LOG.log(System.Logger.Level.DEBUG, "retry budget exhausted: not retrying a request that failed on {0}{1}",
+                backend, facts.logSuffix());
         observer.retryRefused(backend);
         return false;
     }
@@ -206,15 +279,17 @@ public final class ProxyHandler implements HttpHandler {
      * A backend for the request, not one already tried, with a slot taken on it (waiting in the queue
      * while every candidate is at its maxConnections). Pair with one {@code queue.release}.
      */
-    private Backend choose(List<Backend> tried, Placement placement) throws ProxyException {
+    private Backend choose(List<Backend> tried, Placement placement, ExchangeFacts facts) throws ProxyException {
         Optional<Backend> chosen;
         try {
             chosen = queue.acquire(tried, placement);
         } catch (RequestQueue.Refused e) {
             // Overload, not failure: the client may try again shortly, as HAProxy's 503 from its queue says.
+            facts.failed("queue-refused");
             throw ProxyException.retryLater(503, e.getMessage(), 1);
         }
         if (chosen.isEmpty()) {
+            facts.failed(tried.isEmpty() ? "no-backend" : "unreachable");
             throw tried.isEmpty()
                     ? new ProxyException(503, NoBackend.describe(pool.all()))
                     : new ProxyException(502, "backend unreachable");
@@ -227,19 +302,29 @@ public final class ProxyHandler implements HttpHandler {
         return !attempt.requestSent() && (body == null || !body.started());
     }
 
-    private ProxyException failed(Backend backend, Attempt attempt, StreamingRequestBody body, IOException e) {
+    private ProxyException failed(Backend backend, Attempt attempt, StreamingRequestBody body, IOException e,
+                                  ExchangeFacts facts) {
         boolean timeout = isTimeout(e);
+        facts.failed(timeout ? "timeout" : e instanceof ConnectException ? "refused" : "backend-error");
         TimeoutConfig timeouts = client.timeouts();
         String reason = reason(attempt, e);
         backend.recordFailure(reason);
         if (unreached(attempt, body)) {
             pool.reportUnreachable(backend, reason);
         }
-        LOG.log(System.Logger.Level.DEBUG, "request to {0} failed: {1}", backend, reason);
+        LOG.log(System.Logger.Level.DEBUG, "request to {0}{1} failed: {2}", backend, facts.logSuffix(), reason);
         if (timeout && attempt.requestSent()) {
             return new ProxyException(504, "backend did not answer within " + timeouts.read().toMillis() + " ms");
         }
         return new ProxyException(502, "backend failed: " + reason);
+    }
+
+    /** The access log's word for a failure that {@link Failures#describe} put in an operator's words. */
+    private static String failureWord(String reason) {
+        if (reason.startsWith("timed out")) {
+            return "timeout";
+        }
+        return reason.equals("connection refused") ? "refused" : "backend-error";
     }
 
     /** The failure in an operator's words; a timeout names the limit that was hit. */
@@ -279,7 +364,8 @@ public final class ProxyHandler implements HttpHandler {
     }
 
     /** Sends the backend's answer to the client, streaming the body. */
-    private void relay(HttpExchange exchange, Backend backend, BackendResponse response, Affinity.Request affinity)
+    private void relay(HttpExchange exchange, Backend backend, BackendResponse response, Affinity.Request affinity,
+                       ExchangeFacts facts)
             throws IOException, ProxyException {
         try (response) {
             ResponseHead head = response.head();
@@ -298,20 +384,24 @@ public final class ProxyHandler implements HttpHandler {
             }
             ResponseTranslation.copyHeaders(head, exchange.getResponseHeaders());
             this.affinity.answered(exchange, backend, affinity);
+            if (facts.requestId != null) {
+                // The request's ID, not whatever the backend echoed or made up.
+                exchange.getResponseHeaders().set(requestIds.header(), facts.requestId);
+            }
             if (closeConnections.getAsBoolean()) {
                 // Checked as late as possible: a shutdown may have begun while the backend worked.
                 exchange.getResponseHeaders().set("Connection", "close");
             }
             exchange.sendResponseHeaders(head.code(), length);
             if (length >= 0) {
-                copyBody(exchange, backend, response, length);
+                copyBody(exchange, backend, response, length, facts);
             }
         }
     }
 
     /** {@code length} is the announced body length, or {@link ResponseTranslation#CHUNKED} when unknown. */
-    private void copyBody(HttpExchange exchange, Backend backend, BackendResponse response, long length)
-            throws IOException {
+    private void copyBody(HttpExchange exchange, Backend backend, BackendResponse response, long length,
+                          ExchangeFacts facts) throws IOException {
         byte[] buffer = new byte[length > 0 && length < CHUNK ? (int) length : CHUNK];
         OutputStream out = exchange.getResponseBody();
         try (InputStream in = response.body()) {
@@ -328,6 +418,7 @@ public final class ProxyHandler implements HttpHandler {
                 }
                 try {
                     out.write(buffer, 0, n);
+                    facts.bytesOut += n;
                     if (in.available() == 0) {
                         // The backend paused: pass on what it sent so far (streamed answers, server-sent
                         // events) instead of holding it in the server's chunk buffer.

@@ -41,14 +41,28 @@ final class RequestTranslation {
 
     /** The request to forward: the client's end-to-end fields plus Host and the forwarding fields. */
     static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body) {
-        return toBackendRequest(exchange, body, null);
+        return toBackendRequest(exchange, body, null, null, null);
+    }
+
+    /** As {@link #toBackendRequest(HttpExchange, StreamingRequestBody)}, without the sticky cookie {@code stickyCookie}. */
+    static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body, String stickyCookie) {
+        return toBackendRequest(exchange, body, stickyCookie, null, null);
+    }
+
+    /** As {@link #toBackendRequest(HttpExchange, StreamingRequestBody)}, with the request's ID. */
+    static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body, String idHeader,
+                                           String requestId) {
+        return toBackendRequest(exchange, body, null, idHeader, requestId);
     }
 
     /**
-     * {@link #toBackendRequest(HttpExchange, StreamingRequestBody)} without the balancer's own sticky
-     * cookie, when {@code stickyCookie} names one: the backend never sees it.
+     * The request to forward: the client's end-to-end fields plus Host, the forwarding fields and the
+     * request's ID in {@code idHeader}, in place of any the client sent ({@code requestId} null for
+     * none); without the balancer's own sticky cookie when {@code stickyCookie} names one (the backend
+     * never sees it).
      */
-    static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body, String stickyCookie) {
+    static BackendRequest toBackendRequest(HttpExchange exchange, StreamingRequestBody body, String stickyCookie,
+                                           String idHeader, String requestId) {
         Headers in = exchange.getRequestHeaders();
         Set<String> hopByHop = HopByHop.namesFor(in.get("Connection"));
         String host = hostFor(exchange);
@@ -58,9 +72,10 @@ final class RequestTranslation {
             String lower = name.toLowerCase(java.util.Locale.ROOT);
             if (hopByHop.contains(lower) || lower.equals("expect") || lower.equals("content-length")
                     || lower.equals("host") || lower.equals("x-forwarded-for") || lower.equals("x-forwarded-proto")
-                    || lower.equals("x-forwarded-host") && host != null) {
-                // Expect was answered by this server already; Content-Length is set from the body; Host and
-                // the forwarding fields are set below.
+                    || lower.equals("x-forwarded-host") && host != null
+                    || requestId != null && name.equalsIgnoreCase(idHeader)) {
+                // Expect was answered by this server already; Content-Length is set from the body; Host, the
+                // forwarding fields and the request ID are set below.
                 continue;
             }
             boolean cookie = stickyCookie != null && lower.equals("cookie");
@@ -77,6 +92,10 @@ final class RequestTranslation {
             out.add(host);
         }
         addForwardingHeaders(exchange, host, out);
+        if (requestId != null) {
+            out.add(idHeader);
+            out.add(requestId);
+        }
         URI target = exchange.getRequestURI();
         return new BackendRequest(exchange.getRequestMethod(), RequestTargets.originForm(target), out,
                 host != null, body);
@@ -112,18 +131,18 @@ final class RequestTranslation {
         }
     }
 
-    /** The client's body as a stream, or null when the request has none. */
-    static StreamingRequestBody body(HttpExchange exchange, ClientReadTimeout readTimeout) {
+    /** The client's body, read from {@code requestBody} (the exchange's own or a wrapper), or null when the request has none. */
+    static StreamingRequestBody body(HttpExchange exchange, ClientReadTimeout readTimeout, InputStream requestBody) {
         Headers in = exchange.getRequestHeaders();
         if (in.containsKey("Transfer-Encoding")) {
-            return new StreamingRequestBody(source(exchange.getRequestBody(), readTimeout), -1);
+            return new StreamingRequestBody(source(requestBody, readTimeout), -1);
         }
         String length = in.getFirst("Content-Length");
         if (length == null) {
             return null;
         }
         long contentLength = ResponseTranslation.parseLength(length);
-        return contentLength > 0 ? new StreamingRequestBody(source(exchange.getRequestBody(), readTimeout), contentLength) : null;
+        return contentLength > 0 ? new StreamingRequestBody(source(requestBody, readTimeout), contentLength) : null;
     }
 
     /** Reads of the client's body, each bounded by {@code readTimeout} when there is one. */

@@ -2,6 +2,8 @@ package dev.lb.balancer.server;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.lb.balancer.config.ExecutorKind;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.lb.balancer.config.ServerKind;
 import dev.lb.balancer.config.TimeoutConfig;
 
@@ -74,6 +76,19 @@ public final class HttpServers {
     /** Whether {@code server} runs a whole connection, every request of it, as one executor task. */
     public static boolean runsConnectionPerTask(HttpServer server) {
         return server instanceof RobahoServer;
+    }
+
+    /**
+     * A bound, not yet started HTTPS server, from the provider in effect ({@code HttpsServer.create}),
+     * with {@code tls} deciding each connection's TLS parameters.
+     *
+     * @throws java.net.BindException when the address is in use
+     */
+    public static HttpsServer createHttps(InetSocketAddress address, int backlog, HttpsConfigurator tls)
+            throws IOException {
+        HttpsServer server = HttpsServer.create(address, backlog);
+        server.setHttpsConfigurator(tls);
+        return server;
     }
 
     /** Whether {@code server} runs its exchanges on the executor given to {@code setExecutor}. */

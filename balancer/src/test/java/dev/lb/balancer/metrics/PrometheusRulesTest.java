@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -36,6 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PrometheusRulesTest {
+    /**
+     * Metrics exported only when their part is configured (tls, accessLog); the balancer started here
+     * has neither. EdgeMetricsTest checks that a balancer with both exports them.
+     */
+    static final Set<String> ONLY_WHEN_CONFIGURED = Set.of("lb_tls_certificate_expiry_seconds",
+            "lb_tls_certificate_reloads_total", "lb_access_log_lines_total");
     private static final Path DOCS = docs();
     private static final Path RULES_DIR = DOCS.resolve("prometheus");
 
@@ -83,7 +90,8 @@ class PrometheusRulesTest {
         TreeSet<String> missing = new TreeSet<>();
         Matcher name = Pattern.compile("\\blb_[a-z_]+").matcher(rules);
         while (name.find()) {
-            if (!Pattern.compile("(?m)^" + name.group() + "[{ ]").matcher(exposition).find()) {
+            if (!Pattern.compile("(?m)^" + name.group() + "[{ ]").matcher(exposition).find()
+                    && !ONLY_WHEN_CONFIGURED.contains(name.group())) {
                 missing.add(name.group());
             }
         }

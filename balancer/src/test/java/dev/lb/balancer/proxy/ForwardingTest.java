@@ -111,7 +111,7 @@ class ForwardingTest {
         Set<String> names = backend.last().headers().stream().map(h -> h.getKey().toLowerCase())
                 .collect(Collectors.toSet());
         names.remove("connection"); // the balancer's own hop, see above
-        assertEquals(Set.of("host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"), names);
+        assertEquals(Set.of("host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id"), names);
     }
 
     @Test
