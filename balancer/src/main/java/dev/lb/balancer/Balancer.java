@@ -12,6 +12,9 @@ import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.control.RuntimeControl;
+import dev.lb.balancer.discovery.Discovery;
+import dev.lb.balancer.discovery.DiscoveryException;
+import dev.lb.balancer.discovery.DiscoveryMetrics;
 import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.metrics.BalancerMetrics;
@@ -75,6 +78,8 @@ public final class Balancer implements AutoCloseable {
     private MetricsServer metricsServer;
     private Instant startedAt;
     private AdminServer admin;
+    /** Membership sources (DNS, etcd); none until start. */
+    private volatile Discovery discovery = Discovery.none();
 
     public Balancer(BalancerConfig config) {
         this(config, null, Clock.systemUTC());
@@ -137,6 +142,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     private void startParts() throws StartupException {
+        startDiscovery();
         WorkerExecutors.Created created;
         try {
             created = WorkerExecutors.create(config.executor(), config.workerThreads());
@@ -239,8 +245,24 @@ public final class Balancer implements AutoCloseable {
                 limit, limit / 2));
     }
 
+    /** Starts asking the DNS names and etcd the config names; their backends join as answers come. */
+    private void startDiscovery() throws StartupException {
+        try {
+            discovery = Discovery.start(config, control, pool, clock);
+        } catch (DiscoveryException e) {
+            throw new StartupException(e.getMessage());
+        }
+        parts.push("discovery", discovery::close);
+    }
+
+    /** The membership sources and their state. */
+    public Discovery discovery() {
+        return discovery;
+    }
+
     private void startMetrics(ProxyHandler proxy) throws StartupException {
         BalancerMetrics metrics = new BalancerMetrics(pool, queue);
+        DiscoveryMetrics.register(metrics.registry(), discovery);
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry());
         parts.push("metrics server", () -> {
             metricsServer.close();

@@ -23,6 +23,9 @@ import java.util.List;
  * @param queue         where requests wait while every backend is at its {@code maxConnections}
  * @param retryBudget   how many retries recent traffic allows
  * @param server        which implementation of the HTTP server API serves the proxy port
+ * @param dnsTargets    the {@code servers} entries that name a DNS name rather than one backend
+ * @param dns           how those names are resolved
+ * @param etcd          membership from etcd, {@link EtcdConfig#OFF} when not configured
  */
 public record BalancerConfig(
         String host,
@@ -40,10 +43,28 @@ public record BalancerConfig(
         MetricsConfig metrics,
         QueueConfig queue,
         RetryBudgetConfig retryBudget,
-        ServerKind server) {
+        ServerKind server,
+        List<DnsTarget> dnsTargets,
+        DnsConfig dns,
+        EtcdConfig etcd) {
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+        dnsTargets = List.copyOf(dnsTargets);
+    }
+
+    /** A config whose backends are all listed in {@code servers}: no DNS names, no etcd. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, List.of(), DnsConfig.DEFAULT, EtcdConfig.OFF);
+    }
+
+    /** Whether any backend comes from a shared source (DNS or etcd) rather than the file. */
+    public boolean hasDiscovery() {
+        return !dnsTargets.isEmpty() || etcd.enabled();
     }
 
     /** A config with the default request queue and retry budget, served by the JDK's server. */

@@ -26,6 +26,10 @@ final class RestartOnly {
         diff(lines, "workerThreads", running.workerThreads(), file.workerThreads());
         diff(lines, "executor", running.executor().configName(), file.executor().configName());
         diff(lines, "server", running.server().configName(), file.server().configName());
+        diff(lines, "DNS servers", running.dnsTargets().stream().map(t -> t.label()).toList(),
+                file.dnsTargets().stream().map(t -> t.label()).toList());
+        diff(lines, "dns", running.dns(), file.dns());
+        diff(lines, "discovery.etcd", running.etcd(), file.etcd());
         return lines;
     }
 
@@ -34,7 +38,7 @@ final class RestartOnly {
         return new BalancerConfig(running.host(), running.port(), file.servers(), file.healthCheck(), file.timeouts(),
                 running.retries(), running.algorithm(), running.adminHost(), running.adminPort(),
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
-                file.retryBudget(), running.server());
+                file.retryBudget(), running.server(), running.dnsTargets(), running.dns(), running.etcd());
     }
 
     private static void diff(List<String> lines, String name, Object running, Object file) {

@@ -3,6 +3,7 @@ package dev.lb.balancer.control;
 import dev.lb.balancer.backend.AdminState;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.backend.Drain;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BackendUrls;
@@ -18,6 +19,8 @@ import dev.lb.balancer.proxy.RetryBudget;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -171,7 +174,7 @@ public final class RuntimeControl implements AutoCloseable {
                 throw new ControlException(ControlException.Kind.ALREADY_EXISTS, "backend " + existing + " is already in the pool" + removing);
             }
         }
-        Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false));
+        Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false), BackendSource.ADMIN);
         membership.join(backend, actor);
         return backend;
     }
@@ -189,6 +192,42 @@ public final class RuntimeControl implements AutoCloseable {
         Backend b = find(backend);
         Removal running = membership.removal(b);
         return running != null ? running : membership.startRemoval(b, actor);
+    }
+
+    // --- discovery -----------------------------------------------------------------------------
+
+    /**
+     * Brings the backends of one discovery source to its latest answer, through the same steps as add
+     * and remove: a new backend joins DOWN and is checked at once, one no longer named drains and then
+     * leaves, a changed weight applies. Backends of other sources are left alone; an answer naming a URL
+     * or name that another backend already holds skips that entry (the first holder keeps it). Admin
+     * states an operator set on a discovered backend stay.
+     *
+     * @return one line per change, for the log; empty when the pool already matched
+     */
+    public synchronized List<String> follow(BackendSource source, List<ServerConfig> answer, String actor) {
+        List<String> changes = new ArrayList<>();
+        var wanted = answer.stream().map(ServerConfig::url).collect(Collectors.toSet());
+        for (Backend b : pool.all()) {
+            if (b.source().equals(source) && !wanted.contains(b.url()) && !membership.removing(b)) {
+                changes.add("removing " + b + " (draining " + b.inFlight() + " in flight)");
+                membership.startRemoval(b, actor);
+            }
+        }
+        for (ServerConfig server : answer) {
+            Optional<Backend> holder = pool.all().stream()
+                    .filter(b -> b.url().equals(server.url()) || b.name().equals(server.name())).findFirst();
+            if (holder.isEmpty()) {
+                membership.join(new Backend(new ServerConfig(server.url(), server.name(), server.weight(), false,
+                        server.maxConnections()), source), actor);
+                changes.add("added " + server.name() + " (weight " + server.weight() + ")");
+            } else if (holder.get().source().equals(source) && !membership.removing(holder.get())
+                    && holder.get().url().equals(server.url()) && holder.get().weight() != server.weight()) {
+                changes.add("weight of " + holder.get().name() + " " + holder.get().weight() + " -> " + server.weight());
+                pool.weight(holder.get(), server.weight(), actor);
+            }
+        }
+        return changes;
     }
 
     // --- reload --------------------------------------------------------------------------------
