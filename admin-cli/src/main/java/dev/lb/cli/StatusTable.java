@@ -1,6 +1,7 @@
 package dev.lb.cli;
 
 import dev.lb.admin.v1.BackendStatus;
+import dev.lb.admin.v1.DiscoverySourceStatus;
 import dev.lb.admin.v1.BalancerStatus;
 import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.admin.v1.HealthCheck;
@@ -29,6 +30,11 @@ final class StatusTable {
         if (capped) {
             header.add(header.indexOf("IN-FLIGHT") + 1, "MAXCONN");
         }
+        // Where each backend came from, only once some came from a shared source (DNS, etcd).
+        boolean discovered = status.getDiscoverySourcesCount() > 0;
+        if (discovered) {
+            header.add("SOURCE");
+        }
         rows.add(header.toArray(String[]::new));
         for (BackendStatus b : status.getBackendsList()) {
             List<String> row = new ArrayList<>();
@@ -46,6 +52,9 @@ final class StatusTable {
             row.add(Long.toUnsignedString(b.getTotalRequests()));
             row.add(Long.toUnsignedString(b.getTotalFailures()));
             row.add(lastCheck(b, now));
+            if (discovered) {
+                row.add(b.getSource());
+            }
             rows.add(row.toArray(String[]::new));
         }
         int numericFrom = named ? 4 : 3;
@@ -54,6 +63,23 @@ final class StatusTable {
         if (capped || queueUsed(status.getBalancer().getQueue())) {
             out.println(queue(status.getBalancer().getQueue()));
         }
+        status.getDiscoverySourcesList().forEach(source -> out.println(source(source, now)));
+    }
+
+    /** "source etcd /lb/backends/: ok, 3 backends, answered 2s ago" or "...: FAILING (reason), keeping 3 backends" */
+    static String source(DiscoverySourceStatus s, Instant now) {
+        String answered = s.hasLastAnswer()
+                ? ", answered " + Formats.age(java.time.Duration.between(Formats.instant(s.getLastAnswer()), now)) + " ago"
+                : ", no answer yet";
+        return "source " + s.getName() + ": " + switch (s.getState()) {
+            case DISCOVERY_SOURCE_STATE_OK -> "ok, " + backends(s.getBackends()) + answered;
+            case DISCOVERY_SOURCE_STATE_FAILING -> "FAILING (" + s.getLastError() + "), keeping " + backends(s.getBackends()) + answered;
+            default -> "starting" + answered;
+        };
+    }
+
+    private static String backends(int n) {
+        return Integer.toUnsignedString(n) + " backend" + (n == 1 ? "" : "s");
     }
 
     static boolean anyCapped(GetStatusResponse status) {

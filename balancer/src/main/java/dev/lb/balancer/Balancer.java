@@ -181,7 +181,8 @@ public final class Balancer implements AutoCloseable {
         server.start();
         startedAt = clock.instant();
         admin = AdminServer.start(config.adminHost(), config.adminPort(), pool,
-                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock), control, clock);
+                new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock, () -> discovery.statuses()),
+                control, clock);
         parts.push("admin API", () -> {
             admin.close();
             admin = null;

@@ -9,6 +9,7 @@ import dev.lb.admin.v1.QueueStatus;
 import dev.lb.admin.v1.StatsUpdate;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.discovery.SourceStatus;
 import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.QueueConfig;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Reads the live pool into admin API messages. Only reads lock-free counters and snapshots, so it is
@@ -32,6 +34,8 @@ public final class StatusReader {
     private final BalancerFacts facts;
     private final BooleanSupplier sighupReload;
     private final Clock clock;
+    /** The membership sources' status, read at each status; none for a balancer without sources. */
+    private final Supplier<List<SourceStatus>> discoverySources;
 
     /** A reader for a balancer that SIGHUP does not reload. */
     public StatusReader(BackendPool pool, BalancerFacts facts, Clock clock) {
@@ -41,6 +45,13 @@ public final class StatusReader {
     /** @param sighupReload whether SIGHUP reloads the config now; read at each status */
     public StatusReader(BackendPool pool, RequestQueue queue, BalancerFacts facts, BooleanSupplier sighupReload,
                         Clock clock) {
+        this(pool, queue, facts, sighupReload, clock, List::of);
+    }
+
+    /** @param discoverySources the membership sources' status, read at each status */
+    public StatusReader(BackendPool pool, RequestQueue queue, BalancerFacts facts, BooleanSupplier sighupReload,
+                        Clock clock, Supplier<List<SourceStatus>> discoverySources) {
+        this.discoverySources = discoverySources;
         this.pool = pool;
         this.queue = queue;
         this.facts = facts;
@@ -53,6 +64,7 @@ public final class StatusReader {
         List<Backend> backends = pool.all();
         GetStatusResponse.Builder response = GetStatusResponse.newBuilder().setBalancer(balancer(backends));
         backends.forEach(b -> response.addBackends(backend(b)));
+        discoverySources.get().forEach(s -> response.addDiscoverySources(ProtoValues.source(s)));
         return response.build();
     }
 
@@ -146,7 +158,8 @@ public final class StatusReader {
                 .setAdminState(ProtoValues.adminState(b.adminState()))
                 .setTotalChecks(b.totalChecks())
                 .setTotalCheckFailures(b.totalCheckFailures())
-                .setMaxConnections(b.maxConnections());
+                .setMaxConnections(b.maxConnections())
+                .setSource(b.source().label());
         CheckResult check = b.lastCheck();
         if (check != null) {
             status.setLastCheck(HealthCheck.newBuilder()

@@ -38,13 +38,25 @@ public final class Discovery implements AutoCloseable {
         List<SourceFollower> dnsFollowers = new ArrayList<>();
         for (DnsTarget target : config.dnsTargets()) {
             dnsFollowers.add(new SourceFollower(new BackendSource(BackendSource.Kind.DNS, target.label()), control,
-                    pool, clock));
+                    pool, clock, true));
         }
-        Discovery discovery = new Discovery(dnsFollowers);
+        List<SourceFollower> all = new ArrayList<>(dnsFollowers);
+        SourceFollower etcdFollower = null;
+        if (config.etcd().enabled()) {
+            etcdFollower = new SourceFollower(new BackendSource(BackendSource.Kind.ETCD, "etcd " + config.etcd().prefix()),
+                    control, pool, clock, false);
+            all.add(etcdFollower);
+        }
+        Discovery discovery = new Discovery(all);
         if (!config.dnsTargets().isEmpty()) {
             DnsDiscovery dns = new DnsDiscovery(config.dns(), new DnsResolver(config.dns()));
             discovery.running.add(dns);
             dns.start(config.dnsTargets(), dnsFollowers);
+        }
+        if (etcdFollower != null) {
+            EtcdDiscovery etcd = new EtcdDiscovery(config.etcd(), etcdFollower);
+            discovery.running.add(etcd);
+            etcd.start();
         }
         return discovery;
     }

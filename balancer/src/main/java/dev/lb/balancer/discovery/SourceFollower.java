@@ -19,12 +19,14 @@ final class SourceFollower {
     private final RuntimeControl control;
     private final BackendPool pool;
     private final Clock clock;
-    private final EmptyAnswerGuard guard = new EmptyAnswerGuard();
+    /** Null for sources whose empty answer is a fact (etcd: every key deleted), not a glitch. */
+    private final EmptyAnswerGuard guard;
     /** Replaced whole by the source's thread; read by status and metrics. */
     private volatile SourceStatus status;
 
-    SourceFollower(BackendSource source, RuntimeControl control, BackendPool pool, Clock clock) {
+    SourceFollower(BackendSource source, RuntimeControl control, BackendPool pool, Clock clock, boolean holdBackEmpty) {
         this.source = source;
+        this.guard = holdBackEmpty ? new EmptyAnswerGuard() : null;
         this.control = control;
         this.pool = pool;
         this.clock = clock;
@@ -48,7 +50,7 @@ final class SourceFollower {
         }
         long current = pool.all().stream().filter(b -> b.source().equals(source)).count();
         int applied = before.backends();
-        if (guard.apply(answer.backends().size(), (int) current)) {
+        if (guard == null || guard.apply(answer.backends().size(), (int) current)) {
             List<String> changes = control.follow(source, answer.backends(), source.detail());
             if (!changes.isEmpty()) {
                 LOG.log(System.Logger.Level.INFO, "{0}: {1}", source.detail(), String.join("; ", changes));
