@@ -86,6 +86,11 @@ final class EtcdDiscovery implements AutoCloseable {
     }
 
     private void connect() {
+        if (failuresInARow > 0) {
+            // The channel's own reconnect backoff grows to two minutes while etcd is down; this class
+            // paces its attempts itself (MAX_BACKOFF), so each attempt connects at once.
+            channel().resetConnectBackoff();
+        }
         try {
             if (mustRead) {
                 read();
@@ -144,8 +149,10 @@ final class EtcdDiscovery implements AutoCloseable {
         if (response.getCompactRevision() > 0 || response.getCanceled()) {
             // History since our revision is gone: only a fresh read can tell what changed.
             mustRead = true;
-            lost(from, "watch canceled at revision " + revision + " (" + (response.getCompactRevision() > 0
-                    ? "compacted to " + response.getCompactRevision() : response.getCancelReason()) + "); reading the prefix again");
+            LOG.log(System.Logger.Level.INFO, "etcd canceled the watch at revision {0} ({1}); reading the prefix again",
+                    revision, response.getCompactRevision() > 0
+                            ? "history compacted to " + response.getCompactRevision() : response.getCancelReason());
+            restart(from, Duration.ZERO);
             return;
         }
         if (response.getCreated()) {
@@ -196,18 +203,23 @@ final class EtcdDiscovery implements AutoCloseable {
         if (from != stream || executor.isShutdown()) {
             return;
         }
+        failuresInARow++;
+        follower.failed(reason);
+        endpoint = (endpoint + 1) % channels.size();
+        restart(from, Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 100L << Math.min(failuresInARow, 5))));
+    }
+
+    /** Ends the current watch (its late callbacks are ignored) and connects again after {@code delay}. */
+    private void restart(long from, Duration delay) {
+        if (from != stream || executor.isShutdown()) {
+            return;
+        }
         stream++;
         if (watch != null) {
             watch.cancel("reconnecting", null);
             watch = null;
         }
-        failuresInARow++;
-        if (!reason.endsWith("reading the prefix again")) {
-            follower.failed(reason);
-            endpoint = (endpoint + 1) % channels.size();
-        }
-        long backoffMs = Math.min(MAX_BACKOFF.toMillis(), 100L << Math.min(failuresInARow, 5));
-        executor.schedule(this::connect, backoffMs, TimeUnit.MILLISECONDS);
+        executor.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private ManagedChannel channel() {

@@ -45,22 +45,22 @@ final class SourceFollower {
     void answered(Answer answer) {
         SourceStatus before = status;
         if (before.state() == SourceStatus.State.FAILING) {
-            LOG.log(System.Logger.Level.INFO, "{0} answers again after {1} failed attempts; resynchronising",
+            LOG.log(System.Logger.Level.INFO, "{0} answers again; resynchronising ({1} failed attempts since start)",
                     source.detail(), before.failures());
         }
         long current = pool.all().stream().filter(b -> b.source().equals(source)).count();
-        int applied = before.backends();
+        int count = before.backends();
         if (guard == null || guard.apply(answer.backends().size(), (int) current)) {
             List<String> changes = control.follow(source, answer.backends(), source.detail());
             if (!changes.isEmpty()) {
                 LOG.log(System.Logger.Level.INFO, "{0}: {1}", source.detail(), String.join("; ", changes));
             }
-            applied = answer.backends().size();
+            count = answer.backends().size();
         } else {
             LOG.log(System.Logger.Level.WARNING, "{0} named no backend while {1} are in the pool; keeping them "
                     + "until the next answer confirms it", source.detail(), current);
         }
-        status = new SourceStatus(source.detail(), SourceStatus.State.OK, applied, "", clock.instant(), before.failures());
+        status = new SourceStatus(source.detail(), SourceStatus.State.OK, count, "", clock.instant(), before.failures());
     }
 
     /** The source could not be asked: nothing changes in the pool. */
