@@ -2,6 +2,7 @@ package dev.lb.cli;
 
 import dev.lb.admin.v1.AccessLogStatus;
 import dev.lb.admin.v1.BackendStatus;
+import dev.lb.admin.v1.DiscoverySourceStatus;
 import dev.lb.admin.v1.BalancerStatus;
 import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.admin.v1.HealthCheck;
@@ -33,6 +34,11 @@ final class StatusTable {
         if (capped) {
             header.add(header.indexOf("IN-FLIGHT") + 1, "MAXCONN");
         }
+        // Where each backend came from, only once some came from a shared source (DNS, etcd).
+        boolean discovered = status.getDiscoverySourcesCount() > 0;
+        if (discovered) {
+            header.add("SOURCE");
+        }
         if (policies) {
             header.add("POLICY");
         }
@@ -53,6 +59,9 @@ final class StatusTable {
             row.add(Long.toUnsignedString(b.getTotalRequests()));
             row.add(Long.toUnsignedString(b.getTotalFailures()));
             row.add(lastCheck(b, now));
+            if (discovered) {
+                row.add(b.getSource());
+            }
             if (policies) {
                 String state = policyState(b);
                 row.add(state.isEmpty() ? "-" : state);
@@ -75,6 +84,23 @@ final class StatusTable {
         if (status.getBalancer().hasAccessLog()) {
             out.println(accessLog(status.getBalancer().getAccessLog()));
         }
+        status.getDiscoverySourcesList().forEach(source -> out.println(source(source, now)));
+    }
+
+    /** "source etcd /lb/backends/: ok, 3 backends, answered 2s ago" or "...: FAILING (reason), keeping 3 backends" */
+    static String source(DiscoverySourceStatus s, Instant now) {
+        String answered = s.hasLastAnswer()
+                ? ", answered " + Formats.age(java.time.Duration.between(Formats.instant(s.getLastAnswer()), now)) + " ago"
+                : ", no answer yet";
+        return "source " + s.getName() + ": " + switch (s.getState()) {
+            case DISCOVERY_SOURCE_STATE_OK -> "ok, " + backends(s.getBackends()) + answered;
+            case DISCOVERY_SOURCE_STATE_FAILING -> "FAILING (" + s.getLastError() + "), keeping " + backends(s.getBackends()) + answered;
+            default -> "starting" + answered;
+        };
+    }
+
+    private static String backends(int n) {
+        return Integer.toUnsignedString(n) + " backend" + (n == 1 ? "" : "s");
     }
 
     /** "tls: CN=shop.example, expires 2026-02-01T00:00:00Z (in 64d 3h); 2 reloads, 0 refused" */

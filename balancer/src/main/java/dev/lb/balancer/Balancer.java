@@ -18,6 +18,9 @@ import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.ServerKind;
 import dev.lb.balancer.control.RuntimeControl;
+import dev.lb.balancer.discovery.Discovery;
+import dev.lb.balancer.discovery.DiscoveryException;
+import dev.lb.balancer.discovery.DiscoveryMetrics;
 import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.health.PassiveHealth;
@@ -101,6 +104,8 @@ public final class Balancer implements AutoCloseable {
     private volatile CertificateStore certificates;
     /** The access log, when the config has one; set once by start. */
     private volatile AccessLogWriter accessLog;
+    /** Membership sources (DNS, etcd); none until start. */
+    private volatile Discovery discovery = Discovery.none();
 
     public Balancer(BalancerConfig config) {
         this(config, null, Clock.systemUTC());
@@ -182,6 +187,7 @@ public final class Balancer implements AutoCloseable {
 
     private void startParts() throws StartupException {
         AdminServer.checkExposure(config.adminHost(), config.adminSecurity());
+        startDiscovery();
         WorkerExecutors.Created created;
         try {
             serverKind = config.server().resolve(Runtime.version().feature());
@@ -232,7 +238,8 @@ public final class Balancer implements AutoCloseable {
         server.createContext("/", headTimeout.wrap(exchanges.wrap(proxy)));
         server.start();
         startedAt = clock.instant();
-        StatusReader reader = new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock)
+        StatusReader reader = new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock,
+                () -> discovery.statuses())
                 .edge(new EdgeStatus(certificates, accessLog));
         if (statusPage != null) {
             statusPage.attach(reader);
@@ -348,8 +355,24 @@ public final class Balancer implements AutoCloseable {
         }
     }
 
+    /** Starts asking the DNS names and etcd the config names; their backends join as answers come. */
+    private void startDiscovery() throws StartupException {
+        try {
+            discovery = Discovery.start(config, control, pool, clock);
+        } catch (DiscoveryException e) {
+            throw new StartupException(e.getMessage());
+        }
+        parts.push("discovery", discovery::close);
+    }
+
+    /** The membership sources and their state. */
+    public Discovery discovery() {
+        return discovery;
+    }
+
     private void startMetrics(ProxyHandler proxy) throws StartupException {
         BalancerMetrics metrics = new BalancerMetrics(pool, queue);
+        DiscoveryMetrics.register(metrics.registry(), discovery);
         if (accessLog != null) {
             EdgeMetrics.accessLog(metrics.registry(), accessLog);
         }

@@ -107,4 +107,22 @@ final class ProtoValues {
                 .setTime(timestamp(outcome.at()))
                 .build();
     }
+
+    /** A membership source's status as GetStatus shows it. */
+    static dev.lb.admin.v1.DiscoverySourceStatus source(dev.lb.balancer.discovery.SourceStatus s) {
+        var status = dev.lb.admin.v1.DiscoverySourceStatus.newBuilder()
+                .setName(s.name())
+                .setState(switch (s.state()) {
+                    case STARTING -> dev.lb.admin.v1.DiscoverySourceState.DISCOVERY_SOURCE_STATE_STARTING;
+                    case OK -> dev.lb.admin.v1.DiscoverySourceState.DISCOVERY_SOURCE_STATE_OK;
+                    case FAILING -> dev.lb.admin.v1.DiscoverySourceState.DISCOVERY_SOURCE_STATE_FAILING;
+                })
+                .setBackends(s.backends())
+                .setLastError(s.lastError())
+                .setTotalFailures(s.failures());
+        if (s.lastSuccess() != null) {
+            status.setLastAnswer(timestamp(s.lastSuccess()));
+        }
+        return status.build();
+    }
 }

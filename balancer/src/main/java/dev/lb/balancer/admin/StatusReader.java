@@ -9,6 +9,7 @@ import dev.lb.admin.v1.QueueStatus;
 import dev.lb.admin.v1.StatsUpdate;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.discovery.SourceStatus;
 import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.QueueConfig;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Reads the live pool into admin API messages. Only reads lock-free counters and snapshots, so it is
@@ -36,6 +38,8 @@ public final class StatusReader {
     private final Clock clock;
     /** The edge's parts (certificate, access log), null when there are none; set once before serving. */
     private volatile EdgeStatus edge;
+    /** The membership sources' status, read at each status; none for a balancer without sources. */
+    private final Supplier<List<SourceStatus>> discoverySources;
 
     /** A reader for a balancer that SIGHUP does not reload. */
     public StatusReader(BackendPool pool, BalancerFacts facts, Clock clock) {
@@ -45,6 +49,13 @@ public final class StatusReader {
     /** @param sighupReload whether SIGHUP reloads the config now; read at each status */
     public StatusReader(BackendPool pool, RequestQueue queue, BalancerFacts facts, BooleanSupplier sighupReload,
                         Clock clock) {
+        this(pool, queue, facts, sighupReload, clock, List::of);
+    }
+
+    /** @param discoverySources the membership sources' status, read at each status */
+    public StatusReader(BackendPool pool, RequestQueue queue, BalancerFacts facts, BooleanSupplier sighupReload,
+                        Clock clock, Supplier<List<SourceStatus>> discoverySources) {
+        this.discoverySources = discoverySources;
         this.pool = pool;
         this.queue = queue;
         this.facts = facts;
@@ -63,6 +74,7 @@ public final class StatusReader {
         List<Backend> backends = pool.all();
         GetStatusResponse.Builder response = GetStatusResponse.newBuilder().setBalancer(balancer(backends));
         backends.forEach(b -> response.addBackends(backendNow(b)));
+        discoverySources.get().forEach(s -> response.addDiscoverySources(ProtoValues.source(s)));
         return response.build();
     }
 
@@ -199,7 +211,8 @@ public final class StatusReader {
                 .setEjectionReason(b.ejectionReason())
                 .setProbation(b.onProbation())
                 .setTotalEjections(b.totalEjections())
-                .setStickyId(b.stickyId());
+                .setStickyId(b.stickyId())
+                .setSource(b.source().label());
         CheckResult check = b.lastCheck();
         if (check != null) {
             status.setLastCheck(HealthCheck.newBuilder()

@@ -22,6 +22,7 @@ public final class Backend {
 
     private final String name;
     private final URI url;
+    private final BackendSource source;
     private volatile int weight;
     /** The cap on {@link #inFlight}; {@link ServerConfig#NO_LIMIT} for none. Changed by reloads. */
     private volatile int maxConnections;
@@ -63,6 +64,11 @@ public final class Backend {
     private final LongAdder ejections = new LongAdder();
 
     public Backend(ServerConfig config) {
+        this(config, BackendSource.CONFIG);
+    }
+
+    public Backend(ServerConfig config, BackendSource source) {
+        this.source = source;
         this.name = config.name();
         this.url = config.url();
         this.weight = config.weight();
@@ -167,6 +173,11 @@ public final class Backend {
 
     public String name() {
         return name;
+    }
+
+    /** Where this backend came from: the config file, an operator, or a discovery source. */
+    public BackendSource source() {
+        return source;
     }
 
     /** Base URL, {@code scheme://host:port} without a trailing slash. */

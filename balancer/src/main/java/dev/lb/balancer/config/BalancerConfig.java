@@ -32,6 +32,9 @@ import java.util.List;
  * @param requestIdHeader the header carrying each request's ID; empty for none
  * @param accessLog     the access log
  * @param tls           TLS termination on the proxy port
+ * @param dnsTargets    the {@code servers} entries that name a DNS name rather than one backend
+ * @param dns           how those names are resolved
+ * @param etcd          membership from etcd, {@link EtcdConfig#OFF} when not configured
  */
 public record BalancerConfig(
         String host,
@@ -58,13 +61,37 @@ public record BalancerConfig(
         AdminSecurityConfig adminSecurity,
         String requestIdHeader,
         AccessLogConfig accessLog,
-        TlsConfig tls) {
+        TlsConfig tls,
+        List<DnsTarget> dnsTargets,
+        DnsConfig dns,
+        EtcdConfig etcd) {
 
     /** The request-ID header when the config does not rename it. */
     public static final String DEFAULT_REQUEST_ID_HEADER = "X-Request-Id";
 
     public BalancerConfig {
         servers = List.copyOf(servers);
+        dnsTargets = List.copyOf(dnsTargets);
+    }
+
+    /** A config whose backends are all listed in {@code servers}: no DNS names, no etcd. */
+    public BalancerConfig(String host, int port, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+                          TimeoutConfig timeouts, int retries, Algorithm algorithm, String adminHost, int adminPort,
+                          int workerThreads, ExecutorKind executor, java.time.Duration drainTimeout,
+                          MetricsConfig metrics, QueueConfig queue, RetryBudgetConfig retryBudget, ServerKind server,
+                          BackendClientKind backendClient, HashConfig hash, StickyCookieConfig stickyCookie,
+                          java.time.Duration slowStart, PassiveHealthConfig passiveHealth,
+                          AdminSecurityConfig adminSecurity, String requestIdHeader, AccessLogConfig accessLog,
+                          TlsConfig tls) {
+        this(host, port, servers, healthCheck, timeouts, retries, algorithm, adminHost, adminPort, workerThreads,
+                executor, drainTimeout, metrics, queue, retryBudget, server, backendClient, hash, stickyCookie,
+                slowStart, passiveHealth, adminSecurity, requestIdHeader, accessLog, tls, List.of(), DnsConfig.DEFAULT,
+                EtcdConfig.OFF);
+    }
+
+    /** Whether any backend comes from a shared source (DNS or etcd) rather than the file. */
+    public boolean hasDiscovery() {
+        return !dnsTargets.isEmpty() || etcd.enabled();
     }
 
     /** A config with request IDs in {@value #DEFAULT_REQUEST_ID_HEADER}, no access log and plain HTTP. */

@@ -100,11 +100,13 @@ public final class ConfigLoader {
                     "metricsPort", "metricsHost", "queue", "retryBudget", "server", "backendClient", "hashOn", "hashBalanceFactor",
                     "stickyCookie", "slowStartMs", "passiveHealth", "adminTls",
                     "adminAccess", "adminInsecure", "requestIdHeader",
-                    "accessLog", "tls"));
+                    "accessLog", "tls", "dns", "discovery"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
-            List<ServerConfig> servers = servers(top);
+            List<DnsTarget> dnsTargets = dnsTargets(top);
+            EtcdConfig etcd = etcd(top);
+            List<ServerConfig> servers = servers(top, !dnsTargets.isEmpty() || etcd.enabled());
             HealthCheckConfig healthCheck = healthCheck(top);
             TimeoutConfig timeouts = timeouts(top);
             int retries = integer(top, "retries", 2, 0, 100);
@@ -140,7 +142,8 @@ public final class ConfigLoader {
             PassiveHealthConfig passiveHealth = passiveHealth(top);
             return new BalancerConfig(host, port, servers, healthCheck, timeouts, retries, algorithm,
                     adminHost, adminPort, workerThreads, executor, drainTimeout, metrics, queue, retryBudget, server,
-                    backendClient, hash, stickyCookie, slowStart, passiveHealth, adminSecurity, requestIdHeader, accessLog, tls);
+                    backendClient, hash, stickyCookie, slowStart, passiveHealth, adminSecurity, requestIdHeader, accessLog, tls,
+                    dnsTargets, dns(top), etcd);
         }
 
         private HashConfig hash(ObjectNode top) throws ConfigException {
@@ -341,21 +344,28 @@ public final class ConfigLoader {
             return new MetricsConfig(true, metricsHost, metricsPort);
         }
 
-        private List<ServerConfig> servers(ObjectNode top) throws ConfigException {
+        /** The backends listed by URL; with a discovery source, the list may be empty or left out. */
+        private List<ServerConfig> servers(ObjectNode top, boolean discovery) throws ConfigException {
             JsonNode node = top.get("servers");
+            if (discovery && (node == null || node.isNull())) {
+                return List.of();
+            }
             if (node == null || node.isNull()) {
                 throw problem("servers", "missing; list the backends, e.g. \"servers\": [{\"url\": \"http://localhost:8001\"}]");
             }
             if (!node.isArray()) {
                 throw problem("servers", "must be a list of servers, not " + kind(node));
             }
-            if (node.isEmpty()) {
+            if (node.isEmpty() && !discovery) {
                 throw problem("servers", "is empty; list at least one backend");
             }
             List<ServerConfig> servers = new ArrayList<>();
             Set<URI> urls = new HashSet<>();
             Set<String> names = new HashSet<>();
             for (int i = 0; i < node.size(); i++) {
+                if (isDnsEntry(node.get(i))) {
+                    continue;
+                }
                 ServerConfig server = server(node.get(i), "servers[" + i + "]");
                 if (!urls.add(server.url())) {
                     throw problem("servers[" + i + "].url", "\"" + server.url() + "\" is listed twice; each backend once");
@@ -385,6 +395,146 @@ public final class ConfigLoader {
             // No cap unless one is given: 0 is the "no limit" value, so the smallest cap is 1.
             int maxConnections = integer(server, path, "maxConnections", ServerConfig.NO_LIMIT, 1, 1_000_000);
             return new ServerConfig(uri, name == null ? uri.toString() : name, weight, healthy, maxConnections);
+        }
+
+        private static boolean isDnsEntry(JsonNode server) {
+            return server.isObject() && (server.has("dns") || server.has("srv"));
+        }
+
+        /** The {@code servers} entries that name a DNS name: {@code {"dns": "host:port"}} or {@code {"srv": name}}. */
+        private List<DnsTarget> dnsTargets(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("servers");
+            List<DnsTarget> targets = new ArrayList<>();
+            if (node == null || !node.isArray()) {
+                return targets;
+            }
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < node.size(); i++) {
+                if (isDnsEntry(node.get(i))) {
+                    DnsTarget target = dnsTarget((ObjectNode) node.get(i), "servers[" + i + "]");
+                    if (!seen.add(target.label())) {
+                        throw problem("servers[" + i + "]", "\"" + target.label() + "\" is listed twice; each name once");
+                    }
+                    targets.add(target);
+                }
+            }
+            return targets;
+        }
+
+        private DnsTarget dnsTarget(ObjectNode server, String path) throws ConfigException {
+            Fields.checkKnown(source, server, path, Set.of("dns", "srv", "scheme", "weight", "maxConnections"));
+            if (server.has("dns") && server.has("srv")) {
+                throw problem(path, "has both \"dns\" and \"srv\"; give one of them");
+            }
+            String scheme = string(server, path, "scheme", "http");
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw problem(path + ".scheme", "\"" + scheme + "\" is not a backend scheme; use \"http\" or \"https\"");
+            }
+            int maxConnections = integer(server, path, "maxConnections", ServerConfig.NO_LIMIT, 1, 1_000_000);
+            if (server.has("srv")) {
+                if (server.has("weight")) {
+                    throw problem(path + ".weight", "is not used with \"srv\": each SRV record carries its weight; leave it out");
+                }
+                String name = dnsName(string(server, path, "srv", null), path + ".srv");
+                return new DnsTarget(DnsTarget.Kind.SRV, name, 0, scheme, 0, maxConnections);
+            }
+            String hostPort = string(server, path, "dns", null);
+            int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+            if (colon <= 0 || !hostPort.substring(colon + 1).matches("[0-9]{1,5}")
+                    || Integer.parseInt(hostPort.substring(colon + 1)) > 65_535) {
+                throw problem(path + ".dns", "\"" + hostPort + "\" must be a DNS name and port, e.g. \"api.internal:8080\"");
+            }
+            String name = dnsName(hostPort.substring(0, colon), path + ".dns");
+            int weight = integer(server, path, "weight", 1, 0, 1000);
+            return new DnsTarget(DnsTarget.Kind.ADDRESS, name, Integer.parseInt(hostPort.substring(colon + 1)), scheme,
+                    weight, maxConnections);
+        }
+
+        private String dnsName(String name, String path) throws ConfigException {
+            if (name == null || !name.matches("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?")) {
+                throw problem(path, "\"" + name + "\" is not a DNS name, e.g. \"api.internal\" or \"_http._tcp.api.internal\"");
+            }
+            return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        }
+
+        /** {@code dns}: {@code {"refreshS": 5, "nameservers": ["127.0.0.1:5353"]}}. */
+        private DnsConfig dns(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("dns");
+            ObjectNode d = node == null || node.isNull() ? MAPPER.createObjectNode() : object(node, "dns");
+            Fields.checkKnown(source, d, "dns", Set.of("refreshS", "nameservers"));
+            int refreshS = integer(d, "dns", "refreshS", (int) DnsConfig.DEFAULT_REFRESH.toSeconds(), 1, 86_400);
+            List<java.net.InetSocketAddress> nameservers = new ArrayList<>();
+            JsonNode list = d.get("nameservers");
+            if (list != null && !list.isNull()) {
+                if (!list.isArray()) {
+                    throw problem("dns.nameservers", "must be a list of \"address:port\", not " + kind(list));
+                }
+                for (int i = 0; i < list.size(); i++) {
+                    String path = "dns.nameservers[" + i + "]";
+                    if (!list.get(i).isTextual()) {
+                        throw problem(path, "must be a string, not " + kind(list.get(i)));
+                    }
+                    nameservers.add(nameserver(list.get(i).textValue(), path));
+                }
+            }
+            return new DnsConfig(Duration.ofSeconds(refreshS), nameservers);
+        }
+
+        /** An IP address with an optional port (53): "127.0.0.1:5353", "10.0.0.2", "[::1]:53". */
+        private java.net.InetSocketAddress nameserver(String text, String path) throws ConfigException {
+            var m = java.util.regex.Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)\\]|([0-9.]+))(?::([0-9]{1,5}))?").matcher(text);
+            int port = m.matches() && m.group(3) != null ? Integer.parseInt(m.group(3)) : 53;
+            if (!m.matches() || port < 1 || port > 65_535) {
+                throw problem(path, "\"" + text + "\" must be an IP address with an optional port, e.g. \"127.0.0.1:5353\"");
+            }
+            try {
+                // A literal: getByName parses it without a lookup.
+                return new java.net.InetSocketAddress(java.net.InetAddress.getByName(m.group(1) != null ? m.group(1) : m.group(2)), port);
+            } catch (java.net.UnknownHostException e) {
+                throw problem(path, "\"" + text + "\" is not an IP address; name servers are given by address");
+            }
+        }
+
+        /** {@code discovery}: {@code {"etcd": {"endpoints": ["http://127.0.0.1:2379"], "prefix": "/lb/backends/"}}}. */
+        private EtcdConfig etcd(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("discovery");
+            if (node == null || node.isNull()) {
+                return EtcdConfig.OFF;
+            }
+            ObjectNode discovery = object(node, "discovery");
+            Fields.checkKnown(source, discovery, "discovery", Set.of("etcd"));
+            JsonNode etcdNode = discovery.get("etcd");
+            if (etcdNode == null || etcdNode.isNull()) {
+                return EtcdConfig.OFF;
+            }
+            ObjectNode etcd = object(etcdNode, "discovery.etcd");
+            String p = "discovery.etcd";
+            Fields.checkKnown(source, etcd, p, Set.of("endpoints", "prefix"));
+            JsonNode list = etcd.get("endpoints");
+            if (list == null || !list.isArray() || list.isEmpty()) {
+                throw problem(p + ".endpoints", "must list etcd's client URLs, e.g. [\"http://127.0.0.1:2379\"]");
+            }
+            List<URI> endpoints = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                String path = p + ".endpoints[" + i + "]";
+                String text = list.get(i).isTextual() ? list.get(i).textValue() : null;
+                URI uri = null;
+                try {
+                    uri = text == null ? null : new URI(text);
+                } catch (java.net.URISyntaxException e) {
+                    // reported below
+                }
+                if (uri == null || !"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+                    throw problem(path, (text == null ? kind(list.get(i)) : "\"" + text + "\"")
+                            + " is not an etcd client URL; give one like \"http://127.0.0.1:2379\"");
+                }
+                endpoints.add(uri);
+            }
+            String prefix = string(etcd, p, "prefix", EtcdConfig.DEFAULT_PREFIX);
+            if (prefix.isEmpty()) {
+                throw problem(p + ".prefix", "is empty; give the key prefix of the backends, e.g. \"/lb/backends/\"");
+            }
+            return new EtcdConfig(endpoints, prefix);
         }
 
         /** Parses a backend base URL; see {@link BackendUrls}. */

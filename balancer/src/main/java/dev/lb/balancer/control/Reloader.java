@@ -53,7 +53,8 @@ final class Reloader {
         List<String> needsRestart = new ArrayList<>();
         Set<URI> wanted = next.servers().stream().map(ServerConfig::url).collect(Collectors.toSet());
         for (Backend b : pool.all()) {
-            if (!wanted.contains(b.url()) && !membership.removing(b)) {
+            // Discovered backends come and go with their source, not with the file.
+            if (!wanted.contains(b.url()) && !membership.removing(b) && !b.source().discovered()) {
                 changes.add("removing " + b + " (draining " + b.inFlight() + " in flight)");
                 membership.startRemoval(b, actor);
             }

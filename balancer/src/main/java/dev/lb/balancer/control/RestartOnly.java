@@ -38,6 +38,10 @@ final class RestartOnly {
         diff(lines, "accessLog", describe(running.accessLog()), describe(file.accessLog()));
         // The files' contents are reloaded; which files they are is fixed at start.
         diff(lines, "tls", describe(running.tls()), describe(file.tls()));
+        diff(lines, "DNS servers", running.dnsTargets().stream().map(t -> t.label()).toList(),
+                file.dnsTargets().stream().map(t -> t.label()).toList());
+        diff(lines, "dns", running.dns(), file.dns());
+        diff(lines, "discovery.etcd", running.etcd(), file.etcd());
         return lines;
     }
 
@@ -48,7 +52,7 @@ final class RestartOnly {
                 running.workerThreads(), running.executor(), file.drainTimeout(), running.metrics(), file.queue(),
                 file.retryBudget(), running.server(), running.backendClient(), file.hash(), file.stickyCookie(), file.slowStart(),
                 file.passiveHealth(), running.adminSecurity(), running.requestIdHeader(), running.accessLog(),
-                running.tls());
+                running.tls(), running.dnsTargets(), running.dns(), running.etcd());
     }
 
     private static String adminTls(BalancerConfig config) {

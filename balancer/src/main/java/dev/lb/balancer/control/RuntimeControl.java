@@ -3,6 +3,7 @@ package dev.lb.balancer.control;
 import dev.lb.balancer.backend.AdminState;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
+import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.backend.Drain;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BackendUrls;
@@ -18,6 +19,10 @@ import dev.lb.balancer.upstream.BackendClient;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -48,6 +53,8 @@ public final class RuntimeControl implements AutoCloseable {
     private volatile BalancerConfig config;
     /** Whether SIGHUP reaches {@link #reload(String)}; set once by {@link ReloadSignal}, read by status. */
     private volatile boolean reloadsOnSighup;
+    /** Each discovery source's answer applied last; guarded by this object's lock, as every change is. */
+    private final Map<BackendSource, List<ServerConfig>> answers = new HashMap<>();
 
     /**
      * @param config     the config in effect now
@@ -175,7 +182,7 @@ public final class RuntimeControl implements AutoCloseable {
                 throw new ControlException(ControlException.Kind.ALREADY_EXISTS, "backend " + existing + " is already in the pool" + removing);
             }
         }
-        Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false));
+        Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false), BackendSource.ADMIN);
         membership.join(backend, actor);
         return backend;
     }
@@ -193,6 +200,62 @@ public final class RuntimeControl implements AutoCloseable {
         Backend b = find(backend);
         Removal running = membership.removal(b);
         return running != null ? running : membership.startRemoval(b, actor);
+    }
+
+    // --- discovery -----------------------------------------------------------------------------
+
+    /**
+     * Brings the backends of one discovery source to its latest answer, through the same steps as add
+     * and remove: a new backend joins DOWN and is checked at once, one no longer named drains and then
+     * leaves, a changed weight applies. Backends of other sources are left alone; an answer naming a URL
+     * or name that another backend already holds skips that entry (the first holder keeps it). Admin
+     * states an operator set on a discovered backend stay, and so does a weight, until the source itself
+     * gives that backend another one. A backend named again while it drains out joins anew once it has
+     * left, if the source still names it then.
+     *
+     * @return one line per change, for the log; empty when the pool already matched
+     */
+    public synchronized List<String> follow(BackendSource source, List<ServerConfig> answer, String actor) {
+        List<ServerConfig> previous = answers.getOrDefault(source, List.of());
+        answers.put(source, List.copyOf(answer));
+        var previousWeights = previous.stream().collect(Collectors.toMap(ServerConfig::url, ServerConfig::weight, (a, b) -> a));
+        List<String> changes = new ArrayList<>();
+        var wanted = answer.stream().map(ServerConfig::url).collect(Collectors.toSet());
+        for (Backend b : pool.all()) {
+            if (b.source().equals(source) && !wanted.contains(b.url()) && !membership.removing(b)) {
+                changes.add("removing " + b + " (draining " + b.inFlight() + " in flight)");
+                membership.startRemoval(b, actor);
+            }
+        }
+        for (ServerConfig server : answer) {
+            Optional<Backend> holder = pool.all().stream()
+                    .filter(b -> b.url().equals(server.url()) || b.name().equals(server.name())).findFirst();
+            if (holder.isEmpty()) {
+                membership.join(new Backend(new ServerConfig(server.url(), server.name(), server.weight(), false,
+                        server.maxConnections()), source), actor);
+                changes.add("added " + server.name() + " (weight " + server.weight() + ")");
+            } else if (!holder.get().source().equals(source) || !holder.get().url().equals(server.url())) {
+                continue; // another source's, the file's or an operator's backend: the first holder keeps it
+            } else if (membership.removing(holder.get())) {
+                changes.add(server.name() + " is named again while it drains out; it joins again once it has left");
+                membership.removal(holder.get()).removed().thenRun(() -> rejoin(source, server.url(), actor));
+            } else if (holder.get().weight() != server.weight()
+                    && !Objects.equals(previousWeights.get(server.url()), server.weight())) {
+                changes.add("weight of " + holder.get().name() + " " + holder.get().weight() + " -> " + server.weight());
+                pool.weight(holder.get(), server.weight(), actor);
+            }
+        }
+        return changes;
+    }
+
+    /** After a removal: the backend joins again if its source's latest answer still names it. */
+    private synchronized void rejoin(BackendSource source, URI url, String actor) {
+        answers.getOrDefault(source, List.of()).stream()
+                .filter(server -> server.url().equals(url))
+                .filter(server -> pool.all().stream().noneMatch(b -> b.url().equals(url) || b.name().equals(server.name())))
+                .findFirst()
+                .ifPresent(server -> membership.join(new Backend(new ServerConfig(server.url(), server.name(),
+                        server.weight(), false, server.maxConnections()), source), actor));
     }
 
     // --- reload --------------------------------------------------------------------------------
