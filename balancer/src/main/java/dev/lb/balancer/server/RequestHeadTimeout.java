@@ -139,8 +139,9 @@ public final class RequestHeadTimeout implements AutoCloseable {
                 }
                 if (task.state == State.WAITING_FOR_HEAD) {
                     task.state = State.TIMED_OUT;
-                    task.thread.interrupt();
+                    // Counted before the interrupt: whoever sees the interrupt then sees the count too.
                     timedOut.increment();
+                    task.thread.interrupt();
                     LOG.log(System.Logger.Level.DEBUG, "closed a client connection: request head not received within {0} ms",
                             timeout.toMillis());
                 }
