@@ -20,14 +20,27 @@ import java.util.function.LongSupplier;
  * Idle connections to plain-HTTP backends, per endpoint, most recently used first (so the few that stay
  * busy stay warm and the rest age out). A connection idle longer than the idle timeout is closed, on the
  * next take or return, or by a sweep once a second when traffic stopped. At most
- * {@value #MAX_IDLE} idle connections in all. New connections come from the {@link BlockingSocketFactory}.
+ * {@value #MAX_IDLE} idle connections in all (see there why that many). New connections come from the
+ * {@link BlockingSocketFactory}.
  *
  * <p>A connection idle longer than {@link #PROBE_AFTER_IDLE_NANOS} is checked before it is handed out
  * ({@link BackendConnection#stillUsable()}): one the backend closed, or sent stray bytes on, is dropped
  * instead of failing the request sent on it. Shorter idle connections are handed out unchecked.
  */
 final class BackendConnections implements AutoCloseable {
-    static final int MAX_IDLE = 256;
+    /**
+     * A safety bound, not a working limit: the pool keeps every connection a burst of requests will
+     * want back a moment later, as HAProxy keeps its idle server connections and lets age retire them.
+     * With 1,000 client connections about as many requests are in flight, and at any instant several
+     * hundred of their backend connections sit idle between an answer and that client's next request.
+     * The former cap of 256 closed that surplus on return, and the next takes opened new ones: in a
+     * 1,000-connection run, about one request in twenty (some 500 connections closed in 10 s, 9,800
+     * requests), each a connect that, on a saturated machine, can itself time out and take a healthy
+     * backend out of rotation. The connections in use are bounded by the requests in flight anyway;
+     * an idle one costs its two buffers ({@link BackendConnection#BUFFER_SIZE}) until the idle timeout
+     * retires it.
+     */
+    static final int MAX_IDLE = 2048;
     /**
      * Idle time after which a connection is probed before reuse: 50 ms, a tenth of the shortest
      * keep-alive timeouts backends use (0.5 s; Node's default is 5 s), so a backend that closes an idle
@@ -40,6 +53,7 @@ final class BackendConnections implements AutoCloseable {
 
     private final BlockingSocketFactory sockets;
     private final LongSupplier idleTimeoutNanos;
+    private final int maxIdle;
     private final Map<Endpoint, Deque<BackendConnection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private final ScheduledExecutorService sweeper =
@@ -47,8 +61,14 @@ final class BackendConnections implements AutoCloseable {
 
     /** {@code idleTimeoutNanos} is read at each use: a reload may change it. */
     BackendConnections(BlockingSocketFactory sockets, LongSupplier idleTimeoutNanos) {
+        this(sockets, idleTimeoutNanos, MAX_IDLE);
+    }
+
+    /** With another bound on idle connections than {@link #MAX_IDLE} (tests). */
+    BackendConnections(BlockingSocketFactory sockets, LongSupplier idleTimeoutNanos, int maxIdle) {
         this.sockets = sockets;
         this.idleTimeoutNanos = idleTimeoutNanos;
+        this.maxIdle = maxIdle;
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -101,7 +121,7 @@ final class BackendConnections implements AutoCloseable {
 
     /** Keeps a connection whose last exchange ended cleanly for the next request to its endpoint. */
     void release(BackendConnection connection) {
-        if (idleCount.incrementAndGet() > MAX_IDLE) {
+        if (idleCount.incrementAndGet() > maxIdle) {
             idleCount.decrementAndGet();
             connection.close();
             return;

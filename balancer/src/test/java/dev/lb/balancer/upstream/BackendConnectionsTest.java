@@ -88,15 +88,40 @@ class BackendConnectionsTest {
 
     @Test
     void noMoreThanTheCapStayIdle() throws IOException {
-        listen(BackendConnections.MAX_IDLE + 10);
+        int cap = 20;
+        BackendConnections capped = new BackendConnections(sockets, idleTimeoutNanos::get, cap);
+        toClose.add(capped);
+        listen(cap + 10);
         List<BackendConnection> all = new ArrayList<>();
-        for (int i = 0; i < BackendConnections.MAX_IDLE + 5; i++) {
+        for (int i = 0; i < cap + 5; i++) {
             all.add(open());
         }
+        all.forEach(capped::release);
+
+        assertEquals(cap, capped.idleConnections());
+        assertEquals(5, all.stream().filter(BackendConnection::isClosed).count(), "the ones over the cap are closed");
+    }
+
+    @Test
+    void aBurstOfSeveralHundredReturnedConnectionsIsAllKeptForTheNextBurst() throws IOException {
+        // Given: as many connections in flight at once as a few hundred busy clients cause
+        int burst = 400;
+        listen(burst + 10);
+        List<BackendConnection> all = new ArrayList<>();
+        for (int i = 0; i < burst; i++) {
+            all.add(open());
+        }
+
+        // When: they all come back before the next requests take them
         all.forEach(pool::release);
 
-        assertEquals(BackendConnections.MAX_IDLE, pool.idleConnections());
-        assertEquals(5, all.stream().filter(BackendConnection::isClosed).count(), "the ones over the cap are closed");
+        // Then: none is closed, and the next burst reuses every one of them instead of connecting again
+        assertEquals(burst, pool.idleConnections());
+        assertEquals(0, all.stream().filter(BackendConnection::isClosed).count());
+        for (int i = 0; i < burst; i++) {
+            assertNotNull(pool.takeIdle(endpoint), "pooled connection " + i);
+        }
+        assertNull(pool.takeIdle(endpoint));
     }
 
     @Test
