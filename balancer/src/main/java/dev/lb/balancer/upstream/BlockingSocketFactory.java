@@ -1,6 +1,7 @@
 package dev.lb.balancer.upstream;
 
 import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.VirtualThreads;
 
 import javax.net.SocketFactory;
 import java.io.FilterInputStream;
@@ -32,6 +33,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * are checked every {@value #SWEEP_MS} ms, so a timeout fires up to that much late; timeouts shorter
  * than {@value #JDK_ENFORCED_BELOW_MS} ms (OkHttp's 1 ms probe of a long-idle connection) are left to
  * the JDK, which is exact.
+ *
+ * <p>On a virtual thread the JDK times connects and reads itself. Its sockets are non-blocking there
+ * anyway (a virtual thread parks instead of blocking), so the watchdog would save nothing, and it
+ * would be wrong under load: it closes a socket at the deadline even when the connection was made, or
+ * the answer arrived, long before, while the thread waited for a carrier to run on. With 1,000 busy
+ * connections on a loaded two-core machine such waits reached seconds, and healthy local backends
+ * "timed out after 2000 ms" and were taken out of rotation. The JDK looks once more when the thread runs again, so only
+ * a backend that really was silent times out. Writes, which the JDK never times, keep the watchdog.
  */
 final class BlockingSocketFactory extends SocketFactory implements AutoCloseable {
     static final int SWEEP_MS = 25;
@@ -125,6 +134,8 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         private volatile long deadline = UNARMED;
         private volatile boolean timedOut;
         private volatile int readTimeoutMs;
+        /** The read timeout the JDK enforces itself: all of {@link #readTimeoutMs}, or 0 (the watchdog does). */
+        private volatile int jdkTimeoutMs;
 
         private WatchedSocket(BlockingSocketFactory owner) {
             this.owner = owner;
@@ -132,7 +143,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
         @Override
         public void connect(SocketAddress endpoint, int timeoutMs) throws IOException {
-            if (timeoutMs > 0 && timeoutMs < JDK_ENFORCED_BELOW_MS) {
+            if (jdkTimes(timeoutMs)) {
                 super.connect(endpoint, timeoutMs);
                 return;
             }
@@ -151,9 +162,20 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
         @Override
         public void setSoTimeout(int timeoutMs) throws java.net.SocketException {
+            // Only a timeout the JDK should keep reaches it (on a platform thread that makes this socket
+            // non-blocking from then on).
+            int jdk = jdkTimes(timeoutMs) ? timeoutMs : 0;
+            super.setSoTimeout(jdk);
+            jdkTimeoutMs = jdk;
             readTimeoutMs = timeoutMs;
-            // Only a short timeout reaches the JDK (and makes this socket non-blocking from then on).
-            super.setSoTimeout(timeoutMs > 0 && timeoutMs < JDK_ENFORCED_BELOW_MS ? timeoutMs : 0);
+        }
+
+        /**
+         * Whether the JDK keeps this timeout rather than the watchdog: a short one (the watchdog would
+         * be too coarse), or any on a virtual thread (see the class comment).
+         */
+        private static boolean jdkTimes(int timeoutMs) {
+            return timeoutMs > 0 && (timeoutMs < JDK_ENFORCED_BELOW_MS || VirtualThreads.current());
         }
 
         @Override
@@ -220,7 +242,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             @Override
             public int read(byte[] buffer, int offset, int length) throws IOException {
                 int timeoutMs = readTimeoutMs;
-                if (timeoutMs <= 0 || timeoutMs < JDK_ENFORCED_BELOW_MS) {
+                if (timeoutMs <= 0 || jdkTimeoutMs == timeoutMs) {
                     return in.read(buffer, offset, length);
                 }
                 arm(timeoutMs);

@@ -16,6 +16,10 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -146,6 +150,53 @@ class BlockingSocketFactoryTest {
     }
 
     /** A socket from the factory, connected to a peer on loopback; both closed after the test. */
+    @Test
+    void aVirtualThreadThatRunsOnlyAfterItsReadDeadlineStillGetsTheAnswerWaitingForIt() throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21");
+        Connected connected = connectedSocket();
+        int readTimeoutMs = 3_000;
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        // Given: a virtual thread waiting for the backend's answer, with a read timeout
+        Thread reader = startVirtual(() -> {
+            try {
+                connected.socket().setSoTimeout(readTimeoutMs);
+                outcome.complete(connected.socket().getInputStream().read());
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        long readStarted = System.nanoTime();
+        Await.until("the reader to wait for the answer", Duration.ofSeconds(20),
+                () -> reader.getState() == Thread.State.WAITING || reader.getState() == Thread.State.TIMED_WAITING);
+
+        // When: every carrier thread is kept busy until after the deadline, and the answer arrives meanwhile
+        int carriers = Runtime.getRuntime().availableProcessors();
+        CountDownLatch spinning = new CountDownLatch(carriers);
+        AtomicLong releaseAt = new AtomicLong(Long.MAX_VALUE);
+        for (int i = 0; i < carriers; i++) {
+            startVirtual(() -> {
+                spinning.countDown();
+                while (System.nanoTime() - releaseAt.get() < 0) {
+                    Thread.onSpinWait(); // never parks: holds its carrier, as a saturated scheduler does
+                }
+            });
+        }
+        Await.until("every carrier to be busy", Duration.ofSeconds(20), () -> spinning.getCount() == 0);
+        connected.peer().getOutputStream().write('x');
+        connected.peer().getOutputStream().flush();
+        releaseAt.set(readStarted + TimeUnit.MILLISECONDS.toNanos(readTimeoutMs + 1_000));
+
+        // Then: the late reader finds the answer; the backend was not silent, so nothing timed out
+        assertEquals((int) 'x', outcome.get(30, TimeUnit.SECONDS));
+        assertFalse(connected.socket().isClosed());
+    }
+
+    /** {@code Thread.ofVirtual().start(task)}, reached by name: this class is compiled for Java 17. */
+    private static Thread startVirtual(Runnable task) throws ReflectiveOperationException {
+        Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class).invoke(builder, task);
+    }
+
     private Connected connectedSocket() throws IOException {
         ServerSocket server = listen(50);
         Socket socket = factory.createSocket();
