@@ -154,7 +154,7 @@ class BlockingSocketFactoryTest {
     void aVirtualThreadThatRunsOnlyAfterItsReadDeadlineStillGetsTheAnswerWaitingForIt() throws Exception {
         Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21");
         Connected connected = connectedSocket();
-        int readTimeoutMs = 3_000;
+        int readTimeoutMs = 5_000;
         CompletableFuture<Object> outcome = new CompletableFuture<>();
         // Given: a virtual thread waiting for the backend's answer, with a read timeout
         Thread reader = startVirtual(() -> {
