@@ -240,7 +240,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
     [ -z "$heap_after" ] || heap_after=$(awk -v b="$heap_after" 'BEGIN { printf "%.1f", b / 1048576 }')
   fi
   m=$(metrics)
-  heap_used=$(awk -v b="$(metric_sum "$m" '^jvm_memory_bytes_used[{]area="heap"')" 'BEGIN { printf "%.1f", b / 1048576 }')
+  heap_used=$(awk -v b="$(metric_sum "$m" '^jvm_memory_used_bytes[{]area="heap"')" 'BEGIN { printf "%.1f", b / 1048576 }')
   in_flight=$(metric_sum "$m" '^lb_backend_in_flight[{]')
   rss=$(awk '$1 == "VmRSS:" { printf "%.1f", $2 / 1024 }' "/proc/$lb_pid/status" 2>/dev/null || true)
   threads=$(awk '$1 == "Threads:" { print $2 }' "/proc/$lb_pid/status" 2>/dev/null || true)
