@@ -14,8 +14,10 @@
 #   - 8 slow clients (bench/soak/slow_clients.py): heads sent a byte every 100 ms, 64 KiB uploads at
 #     16 KiB/s, 1 MiB downloads read at 256 KiB/s.
 # Churn, one round every --churn-every seconds: kill -9 a backend, restart it 2 s later and wait until
-# it is UP; drain another with `lbctl drain --wait` and `lbctl enable` it; `lbctl reload`. A round's
-# window runs from its first action to 5 s after its last (health checks and pools settle).
+# it is UP; drain another with `lbctl drain --wait` and `lbctl enable` it; `lbctl reload`. Only the
+# kill may cost requests (those in flight on the killed backend): failures are excused from the kill
+# to 5 s after the backend is UP again. Drain, enable and reload must cost none. The samples of a
+# whole round, to 5 s after the reload, are left out of the trends (descriptors dip with a backend).
 # Every 10 s it samples the balancer: RSS, threads and open descriptors (/proc), requests in flight (the
 # metrics endpoint's lb_backend_in_flight, summed), heap used, and every third sample the heap after a
 # full GC (`jcmd PID GC.run`, then the metrics' usage after the last collection; forcing a GC every
@@ -23,7 +25,7 @@
 #
 # It fails (exit 1, one line per reason) when a metric's mean over the last fifth of the run exceeds
 # its mean over the second fifth by more than its tolerance (bench/soak/report.py says which and why),
-# when any request outside a churn window fails, or when requests are still in flight once traffic
+# when any request fails outside the kill part of a churn round, or when requests are still in flight once traffic
 # has stopped. Output in bench/results/soak-STAMP.{csv,md,png} (the plot needs gnuplot) plus the churn
 # windows (-churn.csv) and the slow clients' log (-slow.log).
 #
@@ -190,8 +192,21 @@ out="bench/results/soak-$stamp-$backends"
 churn_log="$out-churn.csv" slow_log="$out-slow.log" samples="$work/samples.csv"
 : >"$churn_log"
 : >"$slow_log"
+# admin WHAT ARGS...: one lbctl call, tried up to 3 times. On the loaded machine a call can miss lbctl's
+# 10 s default deadline (measured at load average 46); an `enable` that is not retried leaves its
+# backend draining, and after three such rounds no backend was in rotation and every request got 503.
+admin() {
+  local what=$1 attempt
+  shift
+  for attempt in 1 2 3; do
+    bin/lbctl --timeout 60s "$@" >>"$work/lbctl.log" 2>&1 && return 0
+    echo "soak: lbctl $1 failed, attempt $attempt ($what)" >&2
+  done
+  echo "soak: FAIL: lbctl $* failed three times ($what); the churn cannot go on" >&2
+  return 1
+}
 churn_loop() {
-  local round=0 next=$((start + churn_every / 2)) k d t0 victim
+  local round=0 next=$((start + churn_every / 2)) k d t0 victim t_kill_end
   while [ $((next + 60)) -le "$end" ]; do
     while [ "$(date +%s)" -lt "$next" ]; do sleep 1; done
     k=$((round % 3 + 1)) d=$(((round + 1) % 3 + 1))
@@ -201,11 +216,13 @@ churn_loop() {
     sleep 2
     start_backend "$k"
     for _ in $(seq 1 60); do backend_up "$k" && break; sleep 1; done
-    bin/lbctl drain "$(backend_url "$d")" --wait --timeout 60s >>"$work/lbctl.log" 2>&1 || echo "soak: lbctl drain failed (round $round)" >&2
-    bin/lbctl enable "$(backend_url "$d")" >>"$work/lbctl.log" 2>&1 || echo "soak: lbctl enable failed (round $round)" >&2
-    bin/lbctl reload >>"$work/lbctl.log" 2>&1 || echo "soak: lbctl reload failed (round $round)" >&2
     sleep 5
-    echo "$t0,$(date +%s.%N),kill -9 backend $k + restart; drain+enable backend $d; reload" >>"$churn_log"
+    t_kill_end=$(date +%s.%N)
+    admin "round $round" drain "$(backend_url "$d")" --wait
+    admin "round $round" enable "$(backend_url "$d")"
+    admin "round $round" reload
+    sleep 5
+    echo "$t0,$(date +%s.%N),$t_kill_end,kill -9 backend $k + restart; drain+enable backend $d; reload" >>"$churn_log"
     round=$((round + 1)) next=$((next + churn_every))
   done
 }
@@ -225,7 +242,7 @@ churn_loop &
 loops+=("$!")
 python3 bench/soak/slow_clients.py 127.0.0.1 "$lb_port" "$end" "$slow_log" "$small_path" "$large_path" "$upload_path" &
 loops+=("$!")
-echo "t_start,t_end,requests,rps,p99_ms,wrk_errors,non2xx,rss_mb,heap_after_gc_mb,heap_used_mb,threads,fds,in_flight" >"$samples"
+echo "t_start,t_end,requests,rps,p99_ms,wrk_errors,non2xx,rss_mb,heap_after_gc_mb,heap_used_mb,threads,fds,in_flight,wrk_timeouts" >"$samples"
 i=0
 while [ "$(date +%s)" -lt "$end" ]; do
   t_start=$(date +%s.%N)
@@ -259,8 +276,11 @@ import importlib.util, sys
 spec = importlib.util.spec_from_file_location("benchlib", "bench/benchlib.py")
 lib = importlib.util.module_from_spec(spec); spec.loader.exec_module(lib)
 r = lib.parse_wrk(sys.argv[1])
-print("$t_start,$t_end,%d,%.0f,%s,%d,%d,$rss,$heap_after,$heap_used,$threads,$fds,${in_flight:-}" % (
-    r["requests"], r["rps"], "" if r["p99"] is None else "%.2f" % r["p99"], max(r["socket_errors"], 0), r["non2xx"]))
+import re
+m = re.search(r"Socket errors:.* timeout (\d+)", open(sys.argv[1]).read())
+print("$t_start,$t_end,%d,%.0f,%s,%d,%d,$rss,$heap_after,$heap_used,$threads,$fds,${in_flight:-},%d" % (
+    r["requests"], r["rps"], "" if r["p99"] is None else "%.2f" % r["p99"], max(r["socket_errors"], 0), r["non2xx"],
+    int(m.group(1)) if m else 0))
 EOF
   tail -n1 "$samples" | awk -F, -v m="$(( ($(date +%s) - start) / 60 ))" \
     '{ printf "  min %3d  %6s req/s  p99 %8s ms  failed %s  rss %s MiB  heap-after-gc %s  threads %s  fds %s  in flight %s\n", m, $4, $5, $6 + $7, $8, ($9 == "" ? "-" : $9), $11, $12, $13 }'
