@@ -252,18 +252,20 @@ while [ "$(date +%s)" -lt "$end" ]; do
   # Mid-interval: on a loaded machine wrk can take over 2 s to open its connections, and a sample
   # taken before that reads an idle balancer (measured: 210 descriptors and 2 in flight, not 410 and 100).
   sleep 5
-  heap_after=""
-  if [ $((i % 3)) = 0 ]; then
-    "$jcmd_bin" "$lb_pid" GC.run >/dev/null 2>&1 || true
-    heap_after=$(metric_sum "$(metrics)" '^jvm_memory_pool_collection_used_bytes')
-    [ -z "$heap_after" ] || heap_after=$(awk -v b="$heap_after" 'BEGIN { printf "%.1f", b / 1048576 }')
-  fi
+  # Read the load-dependent figures first: behind backend-server at load average 48, jcmd took over
+  # 5 s, and figures read after it fell in the gap between two wrk runs (40 descriptors, 2 in flight).
   m=$(metrics)
   heap_used=$(awk -v b="$(metric_sum "$m" '^jvm_memory_used_bytes[{]area="heap"')" 'BEGIN { printf "%.1f", b / 1048576 }')
   in_flight=$(metric_sum "$m" '^lb_backend_in_flight[{]')
   rss=$(awk '$1 == "VmRSS:" { printf "%.1f", $2 / 1024 }' "/proc/$lb_pid/status" 2>/dev/null || true)
   threads=$(awk '$1 == "Threads:" { print $2 }' "/proc/$lb_pid/status" 2>/dev/null || true)
   fds=$(ls "/proc/$lb_pid/fd" 2>/dev/null | wc -l)
+  heap_after=""
+  if [ $((i % 3)) = 0 ]; then
+    "$jcmd_bin" "$lb_pid" GC.run >/dev/null 2>&1 || true
+    heap_after=$(metric_sum "$(metrics)" '^jvm_memory_pool_collection_used_bytes')
+    [ -z "$heap_after" ] || heap_after=$(awk -v b="$heap_after" 'BEGIN { printf "%.1f", b / 1048576 }')
+  fi
   wait "$wrk_pid" || true
   t_end=$(date +%s.%N)
   if ! kill -0 "$lb_pid" 2>/dev/null; then
