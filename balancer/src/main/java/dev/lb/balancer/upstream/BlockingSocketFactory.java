@@ -1,6 +1,7 @@
 package dev.lb.balancer.upstream;
 
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.Ticker;
+import dev.lb.balancer.util.Timers;
 
 import javax.net.SocketFactory;
 import java.io.FilterInputStream;
@@ -13,10 +14,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,6 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * are checked every {@value #SWEEP_MS} ms, so a timeout fires up to that much late; timeouts shorter
  * than {@value #JDK_ENFORCED_BELOW_MS} ms (OkHttp's 1 ms probe of a long-idle connection) are left to
  * the JDK, which is exact.
+ *
+ * <p>The watchdog is a periodic sweep on the shared {@link Timers}; {@link #closeExpired(long)} does its
+ * work for a given instant of the timers' {@link Ticker}, so tests drive it with their own time. The
+ * system property {@code lb.backendSocketTimeouts=jdk} hands every timeout to the JDK instead, for
+ * measuring what the watchdog buys (docs/performance.md).
  */
 final class BlockingSocketFactory extends SocketFactory implements AutoCloseable {
     static final int SWEEP_MS = 25;
@@ -39,12 +44,30 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
     /** Sockets between creation and close; only the watchdog iterates it. */
     private final Set<WatchedSocket> open = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService watchdog =
-            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("backend-socket-timeouts", true));
+    private final Ticker ticker;
+    private final Timers.Cancellable watchdog;
+    /** The timer service made for this factory alone; null when it runs on a shared one. */
+    private final Timers own;
     private final AtomicLong sweeps = new AtomicLong();
+    /** Timeouts below this go to the JDK; every one does under {@code lb.backendSocketTimeouts=jdk}. */
+    private final int jdkEnforcedBelowMs;
 
+    /** A factory with a timer service of its own, closed with it. */
     BlockingSocketFactory() {
-        watchdog.scheduleWithFixedDelay(this::closeExpired, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
+        this(new Timers(), true);
+    }
+
+    /** A factory whose watchdog sweeps on {@code timers}, which stay the caller's. */
+    BlockingSocketFactory(Timers timers) {
+        this(timers, false);
+    }
+
+    private BlockingSocketFactory(Timers timers, boolean owned) {
+        this.ticker = timers.ticker();
+        this.own = owned ? timers : null;
+        this.jdkEnforcedBelowMs = "jdk".equals(System.getProperty("lb.backendSocketTimeouts"))
+                ? Integer.MAX_VALUE : JDK_ENFORCED_BELOW_MS;
+        this.watchdog = timers.every(Duration.ofMillis(SWEEP_MS), this::closeExpired);
     }
 
     @Override
@@ -99,8 +122,8 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         return sweeps.get();
     }
 
-    private void closeExpired() {
-        long now = System.nanoTime();
+    /** Closes every socket whose deadline has passed at {@code now} (the ticker's nanos). */
+    void closeExpired(long now) {
         for (WatchedSocket socket : open) {
             socket.closeIfExpired(now);
         }
@@ -109,7 +132,10 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        watchdog.cancel();
+        if (own != null) {
+            own.close();
+        }
     }
 
     /**
@@ -121,7 +147,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         private static final long UNARMED = 0;
 
         private final BlockingSocketFactory owner;
-        /** {@link System#nanoTime()} by which the blocked call must end; {@link #UNARMED} when none is. */
+        /** The owner's ticker time by which the blocked call must end; {@link #UNARMED} when none is. */
         private volatile long deadline = UNARMED;
         private volatile boolean timedOut;
         private volatile int readTimeoutMs;
@@ -132,7 +158,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
         @Override
         public void connect(SocketAddress endpoint, int timeoutMs) throws IOException {
-            if (timeoutMs > 0 && timeoutMs < JDK_ENFORCED_BELOW_MS) {
+            if (timeoutMs > 0 && timeoutMs < owner.jdkEnforcedBelowMs) {
                 super.connect(endpoint, timeoutMs);
                 return;
             }
@@ -153,7 +179,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         public void setSoTimeout(int timeoutMs) throws java.net.SocketException {
             readTimeoutMs = timeoutMs;
             // Only a short timeout reaches the JDK (and makes this socket non-blocking from then on).
-            super.setSoTimeout(timeoutMs > 0 && timeoutMs < JDK_ENFORCED_BELOW_MS ? timeoutMs : 0);
+            super.setSoTimeout(timeoutMs > 0 && timeoutMs < owner.jdkEnforcedBelowMs ? timeoutMs : 0);
         }
 
         @Override
@@ -177,9 +203,14 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             super.close();
         }
 
+        /** Whether a blocked call's deadline is armed now. */
+        boolean armed() {
+            return deadline != UNARMED;
+        }
+
         private void arm(int timeoutMs) {
             if (timeoutMs > 0) {
-                deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+                deadline = owner.ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             }
         }
 
@@ -220,7 +251,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             @Override
             public int read(byte[] buffer, int offset, int length) throws IOException {
                 int timeoutMs = readTimeoutMs;
-                if (timeoutMs <= 0 || timeoutMs < JDK_ENFORCED_BELOW_MS) {
+                if (timeoutMs <= 0 || timeoutMs < owner.jdkEnforcedBelowMs) {
                     return in.read(buffer, offset, length);
                 }
                 arm(timeoutMs);
@@ -256,7 +287,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             @Override
             public void write(byte[] buffer, int offset, int length) throws IOException {
                 int timeoutMs = readTimeoutMs;
-                if (timeoutMs <= 0 || timeoutMs < JDK_ENFORCED_BELOW_MS) {
+                if (timeoutMs <= 0 || timeoutMs < owner.jdkEnforcedBelowMs) {
                     out.write(buffer, offset, length);
                     return;
                 }
