@@ -40,6 +40,8 @@ import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.server.ExchangeTracker;
 import dev.lb.balancer.server.HttpServers;
 import dev.lb.balancer.server.RequestHeadTimeout;
+import dev.lb.balancer.server.InterruptWatchdog;
+import dev.lb.balancer.util.Timers;
 import dev.lb.balancer.server.WorkerExecutors;
 import dev.lb.balancer.upstream.BackendClient;
 import dev.lb.balancer.tls.CertificateStore;
@@ -90,6 +92,8 @@ public final class Balancer implements AutoCloseable {
     private final RuntimeControl control;
     /** Everything opened so far; start pushes onto it, a failed start and stop unwind it. */
     private final Lifecycle parts = new Lifecycle();
+    /** The one timer service: deadlines, sweeps and delayed control steps of every part run on it. */
+    private final Timers timers = new Timers();
     /** How long the proxy may drain when it is closed: set by {@link #stop}, zero for a failed start. */
     private Duration drainBudget = Duration.ZERO;
     private HttpServer server;
@@ -131,11 +135,12 @@ public final class Balancer implements AutoCloseable {
         queue.policy(TrafficPolicy.of(config));
         pool.addListener(queue);
         this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
-        this.passiveHealth = new PassiveHealth(pool, () -> queue.policy().passiveHealth(), clock);
-        this.backendClient = BackendClient.create(config.timeouts(), config.backendClient());
-        this.control = new RuntimeControl(pool, healthChecker, backendClient, queue, config, configPath, clock);
+        this.passiveHealth = new PassiveHealth(pool, () -> queue.policy().passiveHealth(), clock, timers);
+        this.backendClient = BackendClient.create(config.timeouts(), config.backendClient(), timers);
+        this.control = new RuntimeControl(pool, healthChecker, backendClient, queue, config, configPath, clock, timers);
         // Made here, not in start: their threads are the balancer's from now on, so stop (or close
-        // without start) ends them too.
+        // without start) ends them too. The timers go last, after every part that schedules on them.
+        parts.push("timers", timers::close);
         parts.push("backend client", backendClient::close);
         parts.push("health checker", healthChecker::close);
         parts.push("ejection timer", passiveHealth::close);
@@ -204,10 +209,13 @@ public final class Balancer implements AutoCloseable {
             workers.shutdownNow();
             workers.awaitTermination(1, TimeUnit.SECONDS);
         });
-        RequestHeadTimeout headTimeout = new RequestHeadTimeout(config.timeouts().requestHead());
-        parts.push("request head timeout", headTimeout::close);
-        ClientReadTimeout bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle());
-        parts.push("client read timeout", bodyTimeout::close);
+        // One watchdog for both client-side clocks, swept often enough for the shorter of the two.
+        Duration shorter = config.timeouts().requestHead().compareTo(config.timeouts().requestBodyIdle()) < 0
+                ? config.timeouts().requestHead() : config.timeouts().requestBodyIdle();
+        InterruptWatchdog watchdog = new InterruptWatchdog(timers, InterruptWatchdog.periodFor(shorter));
+        parts.push("client read watchdog", watchdog::close);
+        RequestHeadTimeout headTimeout = new RequestHeadTimeout(config.timeouts().requestHead(), watchdog);
+        ClientReadTimeout bodyTimeout = new ClientReadTimeout(config.timeouts().requestBodyIdle(), watchdog);
         ProxyHandler proxy = new ProxyHandler(pool, queue, backendClient, config.retries(),
                 bodyTimeout, exchanges::draining);
         proxy.observe(passiveHealth);

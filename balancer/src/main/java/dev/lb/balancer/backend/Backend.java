@@ -46,7 +46,7 @@ public final class Backend {
     /** The opaque ID a sticky cookie names this backend by; see {@link StickyIds}. */
     private final String stickyId;
 
-    // Traffic policies. The pool sets the instants and the ejection state under its lock; request
+    // Traffic policies. The pool sets the instants and the ejection state in its control context; request
     // threads read them and update the two counters without locks.
     /** When the backend last entered rotation, for slow start; null for one in rotation since start. */
     private volatile Instant enteredRotation;
@@ -59,7 +59,7 @@ public final class Backend {
     private volatile String ejectionReason = "";
     /** Back from an ejection: one success re-admits it, one 5xx ejects it again. */
     private volatile boolean probation;
-    /** Ejections since it was last re-admitted; doubles the next one. Guarded by the pool's lock. */
+    /** Ejections since it was last re-admitted; doubles the next one. Written only in the pool's control context. */
     private int ejectionsInARow;
     private final LongAdder ejections = new LongAdder();
 
@@ -146,7 +146,7 @@ public final class Backend {
         return ejectionsInARow;
     }
 
-    /** Starts the next ejection in a row; returns its number in the row (1 for the first). Pool lock held. */
+    /** Starts the next ejection in a row; returns its number in the row (1 for the first). In the pool's control context. */
     int eject(Instant until, String reason) {
         ejectionsInARow++;
         ejections.increment();
@@ -157,13 +157,13 @@ public final class Backend {
         return ejectionsInARow;
     }
 
-    /** The ejection time is over: back in rotation on probation. Pool lock held. */
+    /** The ejection time is over: back in rotation on probation. In the pool's control context. */
     void returnOnProbation() {
         ejectedUntil = null;
         probation = true;
     }
 
-    /** A good answer on probation, or an operator's enable: no ejection, and the doubling starts over. Pool lock held. */
+    /** A good answer on probation, or an operator's enable: no ejection, and the doubling starts over. In the pool's control context. */
     void readmit() {
         ejectedUntil = null;
         probation = false;
@@ -334,7 +334,7 @@ public final class Backend {
 
     /**
      * A request found the backend unreachable: it counts as a failed check, so coming back takes a full
-     * run of healthy checks. Called by the pool under its lock.
+     * run of healthy checks. Called by the pool in its control context.
      */
     void recordUnreachable(String reason) {
         consecutiveFailures++;
@@ -342,7 +342,7 @@ public final class Backend {
         lastError = reason;
     }
 
-    /** Records a check result and updates the streaks; called by the pool under its lock. */
+    /** Records a check result and updates the streaks; called by the pool in its control context. */
     void recordCheck(CheckResult result) {
         lastCheck.set(result);
         checks.increment();

@@ -5,22 +5,20 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.Drain;
 import dev.lb.balancer.health.HealthChecker;
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.ControlContext;
+import dev.lb.balancer.util.Timers;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The steps that change who is in the pool and whether it is checked, shared by operator commands and
- * reloads: join (checked first), back to ready, and removal (drain, then drop). Owns the
- * {@code runtime-control} thread that drops backends when their drain ends or times out.
+ * reloads: join (checked first), back to ready, and removal (drain, then drop). Every step runs in the
+ * pool's control context; a drop that waits for a drain's end or its timeout is queued there when that
+ * comes (the timeout on the shared {@link Timers}).
  */
 final class Membership implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Membership.class.getName());
@@ -28,14 +26,19 @@ final class Membership implements AutoCloseable {
     private final BackendPool pool;
     private final HealthChecker healthChecker;
     private final Supplier<Duration> drainTimeout;
+    /** Removals under way; written in the control context, read by status from anywhere. */
     private final Map<Backend, Removal> removals = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService executor =
-            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("runtime-control", true));
+    private final ControlContext control;
+    private final Timers timers;
+    /** Drain timeouts still pending, cancelled on close; written in the control context. */
+    private final Map<Backend, Timers.Cancellable> deadlines = new ConcurrentHashMap<>();
 
-    Membership(BackendPool pool, HealthChecker healthChecker, Supplier<Duration> drainTimeout) {
+    Membership(BackendPool pool, HealthChecker healthChecker, Supplier<Duration> drainTimeout, Timers timers) {
         this.pool = pool;
         this.healthChecker = healthChecker;
         this.drainTimeout = drainTimeout;
+        this.control = pool.control();
+        this.timers = timers;
     }
 
     /** Adds a backend (DOWN until its first check passes) and checks it at once. */
@@ -71,39 +74,50 @@ final class Membership implements AutoCloseable {
         Removal removal = new Removal(drain, removed);
         removals.put(backend, removal);
         if (drain.announced().isDone()) {
-            // Nothing in flight and DRAINED published: dropped now, on the caller's (control) thread, so a
-            // reload's REMOVED comes before its RELOAD event, as Watch documents, instead of racing it.
+            // Nothing in flight and DRAINED published: dropped now, within this change, so a reload's
+            // REMOVED comes before its RELOAD event, as Watch documents, instead of racing it.
             drop(backend, actor);
             return removal;
         }
-        long timeoutMs = drainTimeout.get().toMillis();
-        ScheduledFuture<?> deadline = executor.schedule(() -> {
+        Duration timeout = drainTimeout.get();
+        deadlines.put(backend, timers.schedule(timeout, () -> control.execute(() -> {
+            if (removals.get(backend) != removal) {
+                return; // dropped already when its drain ended
+            }
             LOG.log(System.Logger.Level.WARNING, "backend {0} still has {1} in flight after {2} ms; removing it anyway",
-                    backend, backend.inFlight(), timeoutMs);
+                    backend, backend.inFlight(), timeout.toMillis());
             drop(backend, actor);
-        }, timeoutMs, TimeUnit.MILLISECONDS);
-        // Dropping takes the pool's lock: never on the request thread whose release ended the drain.
-        // After DRAINED is published (or the drain abandoned), so REMOVED always follows DRAINED.
-        drain.announced().whenCompleteAsync((done, abandoned) -> {
-            deadline.cancel(false);
-            drop(backend, actor);
-        }, executor);
+        })));
+        // After DRAINED is published (or the drain abandoned), so REMOVED always follows DRAINED. The last
+        // release may end the drain on a request thread: the drop is then queued, never waited for.
+        drain.announced().whenComplete((done, abandoned) -> control.run(() -> {
+            if (removals.get(backend) == removal) {
+                drop(backend, actor);
+            }
+        }));
         return removal;
     }
 
-    /** Drops a backend now, whether or not it has finished draining. */
+    /** Drops a backend now, whether or not it has finished draining. In the control context. */
     void drop(Backend backend, String actor) {
+        Timers.Cancellable deadline = deadlines.remove(backend);
+        if (deadline != null) {
+            deadline.cancel();
+        }
+        // Out of the map first: the pool abandons a running drain, and the follow-up that brings must find
+        // this removal over.
+        Removal removal = removals.remove(backend);
         healthChecker.unwatch(backend);
         pool.remove(backend, actor);
-        Removal removal = removals.remove(backend);
         if (removal != null) {
             removal.removed().complete(backend);
         }
     }
 
-    /** Stops the drop thread; removals still pending stay as they are. */
+    /** Calls off the drain timeouts; removals still pending stay as they are. */
     @Override
     public void close() {
-        executor.shutdownNow();
+        deadlines.values().forEach(Timers.Cancellable::cancel);
+        deadlines.clear();
     }
 }

@@ -15,6 +15,8 @@ import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.select.RequestQueue;
 import dev.lb.balancer.proxy.RetryBudget;
 import dev.lb.balancer.upstream.BackendClient;
+import dev.lb.balancer.util.ControlContext;
+import dev.lb.balancer.util.Timers;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -34,8 +36,10 @@ import java.util.stream.Collectors;
  * listeners. Runtime changes last until the next reload or restart, which apply the config file as
  * written.
  *
- * <p>Backends are named by their URL as the config writes it or by their {@code name}. Methods are
- * serialised on this object (the management plane); request threads never take its lock.
+ * <p>Backends are named by their URL as the config writes it or by their {@code name}. Every change
+ * runs in the pool's {@link ControlContext}, the one place health, admin and membership changes are
+ * made, so they are serialised with health checks, drains ending and discovery answers, and their
+ * events go out in the order decided. Request threads never wait on it.
  */
 public final class RuntimeControl implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RuntimeControl.class.getName());
@@ -50,10 +54,14 @@ public final class RuntimeControl implements AutoCloseable {
     private final RetryBudget retryBudget;
     private final Path configPath;
     private final Clock clock;
+    private final ControlContext control;
+    /** The timer service this object made because none was given; null when it was given one. */
+    private final Timers ownTimers;
+    /** Written in the control context; read by anyone. */
     private volatile BalancerConfig config;
     /** Whether SIGHUP reaches {@link #reload(String)}; set once by {@link ReloadSignal}, read by status. */
     private volatile boolean reloadsOnSighup;
-    /** Each discovery source's answer applied last; guarded by this object's lock, as every change is. */
+    /** Each discovery source's answer applied last; only touched in the control context. */
     private final Map<BackendSource, List<ServerConfig>> answers = new HashMap<>();
 
     /**
@@ -62,12 +70,23 @@ public final class RuntimeControl implements AutoCloseable {
      */
     public RuntimeControl(BackendPool pool, HealthChecker healthChecker, BackendClient backendClient,
                           RequestQueue queue, BalancerConfig config, Path configPath, Clock clock) {
+        this(pool, healthChecker, backendClient, queue, config, configPath, clock, null);
+    }
+
+    /**
+     * @param timers the timer service for drain timeouts; null to own one (closed by {@link #close()})
+     */
+    public RuntimeControl(BackendPool pool, HealthChecker healthChecker, BackendClient backendClient,
+                          RequestQueue queue, BalancerConfig config, Path configPath, Clock clock, Timers timers) {
         this.pool = pool;
         this.healthChecker = healthChecker;
         this.config = config;
         this.configPath = configPath;
         this.clock = clock;
-        this.membership = new Membership(pool, healthChecker, () -> this.config.drainTimeout());
+        this.control = pool.control();
+        this.ownTimers = timers == null ? new Timers() : null;
+        this.membership = new Membership(pool, healthChecker, () -> this.config.drainTimeout(),
+                timers == null ? ownTimers : timers);
         this.retryBudget = new RetryBudget(config.retryBudget());
         this.reloader = new Reloader(pool, healthChecker, backendClient, queue, membership, retryBudget);
     }
@@ -106,12 +125,14 @@ public final class RuntimeControl implements AutoCloseable {
      * Takes the backend out of rotation and lets its requests in flight finish. Observe the returned
      * drain to learn when none is left; draining a draining backend returns the running drain.
      */
-    public synchronized Drain drain(String backend, String actor) throws ControlException {
-        Backend b = changeable(backend);
-        if (b.adminState() == AdminState.MAINTENANCE) {
-            throw new ControlException(ControlException.Kind.CONFLICT, "backend " + b + " is in maintenance, already out of rotation with nothing in flight; enable it first");
-        }
-        return pool.adminState(b, AdminState.DRAINING, actor).orElseThrow();
+    public Drain drain(String backend, String actor) throws ControlException {
+        return control.call(() -> {
+            Backend b = changeable(backend);
+            if (b.adminState() == AdminState.MAINTENANCE) {
+                throw new ControlException(ControlException.Kind.CONFLICT, "backend " + b + " is in maintenance, already out of rotation with nothing in flight; enable it first");
+            }
+            return pool.adminState(b, AdminState.DRAINING, actor).orElseThrow();
+        });
     }
 
     public void disable(String backend) throws ControlException {
@@ -119,10 +140,13 @@ public final class RuntimeControl implements AutoCloseable {
     }
 
     /** Maintenance: out of rotation at once (requests in flight still finish) and health checks paused. */
-    public synchronized void disable(String backend, String actor) throws ControlException {
-        Backend b = changeable(backend);
-        healthChecker.unwatch(b);
-        pool.adminState(b, AdminState.MAINTENANCE, actor);
+    public void disable(String backend, String actor) throws ControlException {
+        control.call(() -> {
+            Backend b = changeable(backend);
+            healthChecker.unwatch(b);
+            pool.adminState(b, AdminState.MAINTENANCE, actor);
+            return null;
+        });
     }
 
     public void enable(String backend) throws ControlException {
@@ -134,11 +158,14 @@ public final class RuntimeControl implements AutoCloseable {
      * rotation as soon as one passes; from draining, it is in rotation again at once if healthy. An
      * ejection for bad answers, or the probation after one, ends at once.
      */
-    public synchronized void enable(String backend, String actor) throws ControlException {
-        Backend b = changeable(backend);
-        membership.makeReady(b, actor);
-        // An operator who says "enable" means in rotation now: an ejection for bad answers ends too.
-        pool.endEjection(b, actor);
+    public void enable(String backend, String actor) throws ControlException {
+        control.call(() -> {
+            Backend b = changeable(backend);
+            membership.makeReady(b, actor);
+            // An operator who says "enable" means in rotation now: an ejection for bad answers ends too.
+            pool.endEjection(b, actor);
+            return null;
+        });
     }
 
     public void setWeight(String backend, int weight) throws ControlException {
@@ -146,9 +173,12 @@ public final class RuntimeControl implements AutoCloseable {
     }
 
     /** Sets the backend's share of new work; 0 means no new work (requests in flight finish). */
-    public synchronized void setWeight(String backend, int weight, String actor) throws ControlException {
+    public void setWeight(String backend, int weight, String actor) throws ControlException {
         checkWeight(weight);
-        pool.weight(changeable(backend), weight, actor);
+        control.call(() -> {
+            pool.weight(changeable(backend), weight, actor);
+            return null;
+        });
     }
 
     // --- membership ----------------------------------------------------------------------------
@@ -163,7 +193,7 @@ public final class RuntimeControl implements AutoCloseable {
      *
      * @param name optional short name; null or empty to be known by the URL
      */
-    public synchronized Backend add(String url, int weight, String name, String actor) throws ControlException {
+    public Backend add(String url, int weight, String name, String actor) throws ControlException {
         URI uri;
         try {
             uri = BackendUrls.parse(Objects.requireNonNull(url, "url"));
@@ -175,16 +205,18 @@ public final class RuntimeControl implements AutoCloseable {
             throw new ControlException(ControlException.Kind.INVALID, "backend name is blank; leave it out or give a short name");
         }
         String effectiveName = name == null || name.isEmpty() ? uri.toString() : name.strip();
-        for (Backend existing : pool.all()) {
-            if (existing.url().equals(uri) || existing.name().equals(effectiveName)
-                    || existing.name().equals(uri.toString()) || existing.url().toString().equals(effectiveName)) {
-                String removing = membership.removing(existing) ? " (being removed; wait until it is gone)" : "";
-                throw new ControlException(ControlException.Kind.ALREADY_EXISTS, "backend " + existing + " is already in the pool" + removing);
+        return control.call(() -> {
+            for (Backend existing : pool.all()) {
+                if (existing.url().equals(uri) || existing.name().equals(effectiveName)
+                        || existing.name().equals(uri.toString()) || existing.url().toString().equals(effectiveName)) {
+                    String removing = membership.removing(existing) ? " (being removed; wait until it is gone)" : "";
+                    throw new ControlException(ControlException.Kind.ALREADY_EXISTS, "backend " + existing + " is already in the pool" + removing);
+                }
             }
-        }
-        Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false), BackendSource.ADMIN);
-        membership.join(backend, actor);
-        return backend;
+            Backend backend = new Backend(new ServerConfig(uri, effectiveName, weight, false), BackendSource.ADMIN);
+            membership.join(backend, actor);
+            return backend;
+        });
     }
 
     public Removal remove(String backend) throws ControlException {
@@ -196,10 +228,12 @@ public final class RuntimeControl implements AutoCloseable {
      * drain timeout, it is dropped anyway (those requests still finish). Removing a backend that is
      * already being removed returns that removal.
      */
-    public synchronized Removal remove(String backend, String actor) throws ControlException {
-        Backend b = find(backend);
-        Removal running = membership.removal(b);
-        return running != null ? running : membership.startRemoval(b, actor);
+    public Removal remove(String backend, String actor) throws ControlException {
+        return control.call(() -> {
+            Backend b = find(backend);
+            Removal running = membership.removal(b);
+            return running != null ? running : membership.startRemoval(b, actor);
+        });
     }
 
     // --- discovery -----------------------------------------------------------------------------
@@ -215,7 +249,12 @@ public final class RuntimeControl implements AutoCloseable {
      *
      * @return one line per change, for the log; empty when the pool already matched
      */
-    public synchronized List<String> follow(BackendSource source, List<ServerConfig> answer, String actor) {
+    public List<String> follow(BackendSource source, List<ServerConfig> answer, String actor) {
+        return control.call(() -> applyAnswer(source, answer, actor));
+    }
+
+    /** {@link #follow}, in the control context. */
+    private List<String> applyAnswer(BackendSource source, List<ServerConfig> answer, String actor) {
         List<ServerConfig> previous = answers.getOrDefault(source, List.of());
         answers.put(source, List.copyOf(answer));
         var previousWeights = previous.stream().collect(Collectors.toMap(ServerConfig::url, ServerConfig::weight, (a, b) -> a));
@@ -238,7 +277,7 @@ public final class RuntimeControl implements AutoCloseable {
                 continue; // another source's, the file's or an operator's backend: the first holder keeps it
             } else if (membership.removing(holder.get())) {
                 changes.add(server.name() + " is named again while it drains out; it joins again once it has left");
-                membership.removal(holder.get()).removed().thenRun(() -> rejoin(source, server.url(), actor));
+                membership.removal(holder.get()).removed().thenRun(() -> control.run(() -> rejoin(source, server.url(), actor)));
             } else if (holder.get().weight() != server.weight()
                     && !Objects.equals(previousWeights.get(server.url()), server.weight())) {
                 changes.add("weight of " + holder.get().name() + " " + holder.get().weight() + " -> " + server.weight());
@@ -248,8 +287,8 @@ public final class RuntimeControl implements AutoCloseable {
         return changes;
     }
 
-    /** After a removal: the backend joins again if its source's latest answer still names it. */
-    private synchronized void rejoin(BackendSource source, URI url, String actor) {
+    /** After a removal: the backend joins again if its source's latest answer still names it. In the control context. */
+    private void rejoin(BackendSource source, URI url, String actor) {
         answers.getOrDefault(source, List.of()).stream()
                 .filter(server -> server.url().equals(url))
                 .filter(server -> pool.all().stream().noneMatch(b -> b.url().equals(url) || b.name().equals(server.name())))
@@ -271,20 +310,27 @@ public final class RuntimeControl implements AutoCloseable {
      * timeout settings take effect, weights and admin states return to what the file says, and
      * settings that need a restart are listed as such.
      */
-    public synchronized ReloadOutcome reload(String actor) {
+    public ReloadOutcome reload(String actor) {
         String source = configPath == null ? "(no config file)" : configPath.toString();
-        ReloadOutcome outcome;
         if (configPath == null) {
-            outcome = ReloadOutcome.rejected(source, "the balancer was not started from a config file", actor, clock.instant());
-        } else {
-            try {
-                Reloader.Applied applied = reloader.apply(config, ConfigLoader.load(configPath), actor + " reload");
-                config = applied.config();
-                outcome = new ReloadOutcome(true, source, applied.changes(), applied.needsRestart(), "", actor, clock.instant());
-            } catch (ConfigException e) {
-                outcome = ReloadOutcome.rejected(source, e.getMessage(), actor, clock.instant());
-            }
+            return reported(ReloadOutcome.rejected(source, "the balancer was not started from a config file", actor, clock.instant()), actor);
         }
+        BalancerConfig next;
+        try {
+            // Read outside the control context: a task there must not wait on the disk.
+            next = ConfigLoader.load(configPath);
+        } catch (ConfigException e) {
+            return reported(ReloadOutcome.rejected(source, e.getMessage(), actor, clock.instant()), actor);
+        }
+        return control.call(() -> {
+            Reloader.Applied applied = reloader.apply(config, next, actor + " reload");
+            config = applied.config();
+            return reported(new ReloadOutcome(true, source, applied.changes(), applied.needsRestart(), "", actor, clock.instant()), actor);
+        });
+    }
+
+    /** Logs the outcome and publishes it after the changes it made. */
+    private ReloadOutcome reported(ReloadOutcome outcome, String actor) {
         LOG.log(outcome.applied() ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
                 "{0} (by {1})", outcome.summary(), actor);
         pool.publishReload(outcome);
@@ -333,9 +379,12 @@ public final class RuntimeControl implements AutoCloseable {
         }
     }
 
-    /** Stops the thread that completes removals; removals still pending are left as they are. */
+    /** Calls off pending drain timeouts; removals still pending are left as they are. */
     @Override
     public void close() {
         membership.close();
+        if (ownTimers != null) {
+            ownTimers.close();
+        }
     }
 }

@@ -49,7 +49,7 @@ public final class FirstCheckRound {
             return true;
         }
         CheckResult last = backend.lastCheck();
-        // A passing first check is recorded a moment before the pool, under its lock, turns the backend
+        // A passing first check is recorded a moment before the pool, in the same change, turns the backend
         // UP: wait for the state, which the next look sees. Later checks may pass without turning it UP
         // (healthyThreshold), so from the second one any answer counts.
         return last != null && (!last.healthy() || backend.totalChecks() > 1);

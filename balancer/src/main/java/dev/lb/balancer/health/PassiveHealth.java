@@ -4,16 +4,12 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.config.PassiveHealthConfig;
 import dev.lb.balancer.proxy.ExchangeObserver;
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.Timers;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -23,10 +19,10 @@ import java.util.function.Supplier;
  * ejects it again, for twice as long). Backends that give no answer at all are the active checks' and
  * the unreachable path's business, not this.
  *
- * <p>Threads: {@link #attemptEnded} runs on request threads and takes no lock unless it ejects or
- * re-admits (the pool's lock, briefly). The {@code ejection-timer} thread, owned here, returns backends
- * when their time is over; {@link #sweep} does that work for a given instant, so tests drive it with
- * their own clock.
+ * <p>Threads: {@link #attemptEnded} runs on request threads and takes no lock; an ejection or
+ * re-admission is queued in the pool's control context, never waited for. The shared {@link Timers}
+ * return backends when their time is over, through the control context; {@link #sweep} does that work
+ * for a given instant, so tests drive it with their own clock.
  */
 public final class PassiveHealth implements ExchangeObserver, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PassiveHealth.class.getName());
@@ -34,14 +30,22 @@ public final class PassiveHealth implements ExchangeObserver, AutoCloseable {
     private final BackendPool pool;
     private final Supplier<PassiveHealthConfig> config;
     private final Clock clock;
-    private final ScheduledExecutorService timer =
-            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("ejection-timer", true));
+    private final Timers timers;
+    /** The timer service this object made because none was given; null when it was given one. */
+    private final Timers ownTimers;
 
     /** @param config the settings in effect, read at each answer so a reload applies at once */
     public PassiveHealth(BackendPool pool, Supplier<PassiveHealthConfig> config, Clock clock) {
+        this(pool, config, clock, null);
+    }
+
+    /** @param timers where ejections' ends are timed; null to own a timer service (closed by {@link #close()}) */
+    public PassiveHealth(BackendPool pool, Supplier<PassiveHealthConfig> config, Clock clock, Timers timers) {
         this.pool = pool;
         this.config = config;
         this.clock = clock;
+        this.ownTimers = timers == null ? new Timers() : null;
+        this.timers = timers == null ? ownTimers : timers;
     }
 
     @Override
@@ -66,8 +70,12 @@ public final class PassiveHealth implements ExchangeObserver, AutoCloseable {
             return;
         }
         String reason = ejectionReason(backend, backend.record5xx(), status, policy);
-        if (reason != null && pool.eject(backend, reason, policy)) {
-            scheduleSweep(backend.ejectedUntil());
+        if (reason != null) {
+            pool.control().execute(() -> {
+                if (pool.eject(backend, reason, policy)) {
+                    scheduleSweep(backend.ejectedUntil());
+                }
+            });
         }
     }
 
@@ -95,26 +103,27 @@ public final class PassiveHealth implements ExchangeObserver, AutoCloseable {
         if (due == null) {
             return;
         }
-        long delayMs = Math.max(0, Duration.between(clock.instant(), due).toMillis());
-        try {
-            timer.schedule(this::sweepNow, delayMs, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException stopping) {
-            // Closing: ejections no longer matter.
-        }
+        // Closed timers drop it: ejections no longer matter then.
+        timers.schedule(Duration.between(clock.instant(), due), this::sweepNow);
     }
 
+    /** On the timer thread: queued in the control context, so the timer never waits on a change. */
     private void sweepNow() {
-        try {
-            // A timer that fired a little early (wall clock against the timer's) finds the same
-            // ejection still running and waits for it again.
-            sweep(clock.instant()).ifPresent(this::scheduleSweep);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "returning ejected backends failed", e);
-        }
+        pool.control().execute(() -> {
+            try {
+                // A timer that fired a little early (wall clock against the timer's) finds the same
+                // ejection still running and waits for it again.
+                sweep(clock.instant()).ifPresent(this::scheduleSweep);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "returning ejected backends failed", e);
+            }
+        });
     }
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        if (ownTimers != null) {
+            ownTimers.close();
+        }
     }
 }

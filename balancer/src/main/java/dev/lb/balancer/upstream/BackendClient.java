@@ -1,5 +1,7 @@
 package dev.lb.balancer.upstream;
 
+import dev.lb.balancer.util.Timers;
+
 import dev.lb.balancer.config.BackendClientKind;
 import dev.lb.balancer.config.TimeoutConfig;
 
@@ -18,7 +20,12 @@ public interface BackendClient extends AutoCloseable {
      * always through OkHttp, which brings TLS.
      */
     static BackendClient create(TimeoutConfig timeouts, BackendClientKind kind) {
-        return new SchemeRouting(timeouts, kind);
+        return new SchemeRouting(timeouts, kind, null);
+    }
+
+    /** A client whose socket deadlines and idle sweeps run on {@code timers}, which stay the caller's. */
+    static BackendClient create(TimeoutConfig timeouts, BackendClientKind kind, Timers timers) {
+        return new SchemeRouting(timeouts, kind, timers);
     }
 
     /**

@@ -20,7 +20,7 @@ final class BackendConnection {
     private final BackendOutput out;
     private final Http1Codec codec;
     private int readTimeoutMs = -1;
-    /** {@link System#nanoTime()} when it went back to the pool. */
+    /** The pool's ticker time when it went back to the pool. */
     private long idleSince;
 
     BackendConnection(Endpoint endpoint, Socket socket) throws IOException {

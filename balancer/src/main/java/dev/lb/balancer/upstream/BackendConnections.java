@@ -1,17 +1,17 @@
 package dev.lb.balancer.upstream;
 
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.Ticker;
+import dev.lb.balancer.util.Timers;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -26,6 +26,9 @@ import java.util.function.LongSupplier;
  * <p>A connection idle longer than {@link #PROBE_AFTER_IDLE_NANOS} is checked before it is handed out
  * ({@link BackendConnection#stillUsable()}): one the backend closed, or sent stray bytes on, is dropped
  * instead of failing the request sent on it. Shorter idle connections are handed out unchecked.
+ *
+ * <p>Idle ages are measured by the {@link Ticker} of the timers the sweep runs on; {@link #evictIdle(long)}
+ * is the sweep for a given instant, so tests age connections by passing the time instead of waiting.
  */
 final class BackendConnections implements AutoCloseable {
     /**
@@ -56,20 +59,24 @@ final class BackendConnections implements AutoCloseable {
     private final int maxIdle;
     private final Map<Endpoint, Deque<BackendConnection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
-    private final ScheduledExecutorService sweeper =
-            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("backend-idle-sweeper", true));
+    private final Ticker ticker;
+    private final Timers.Cancellable sweeps;
 
-    /** {@code idleTimeoutNanos} is read at each use: a reload may change it. */
-    BackendConnections(BlockingSocketFactory sockets, LongSupplier idleTimeoutNanos) {
-        this(sockets, idleTimeoutNanos, MAX_IDLE);
+    /**
+     * {@code idleTimeoutNanos} is read at each use: a reload may change it. The sweep runs on
+     * {@code timers}, which stay the caller's, as do the sockets.
+     */
+    BackendConnections(BlockingSocketFactory sockets, LongSupplier idleTimeoutNanos, Timers timers) {
+        this(sockets, idleTimeoutNanos, timers, MAX_IDLE);
     }
 
     /** With another bound on idle connections than {@link #MAX_IDLE} (tests). */
-    BackendConnections(BlockingSocketFactory sockets, LongSupplier idleTimeoutNanos, int maxIdle) {
+    BackendConnections(BlockingSocketFactory sockets, LongSupplier idleTimeoutNanos, Timers timers, int maxIdle) {
         this.sockets = sockets;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.maxIdle = maxIdle;
-        sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+        this.ticker = timers.ticker();
+        this.sweeps = timers.every(Duration.ofSeconds(1), this::evictIdle);
     }
 
     /** The most recently returned idle connection that has not expired nor been closed by the backend, or null. */
@@ -78,7 +85,7 @@ final class BackendConnections implements AutoCloseable {
         if (deque == null) {
             return null;
         }
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         long timeout = idleTimeoutNanos.getAsLong();
         BackendConnection connection;
         while ((connection = deque.pollFirst()) != null) {
@@ -126,7 +133,7 @@ final class BackendConnections implements AutoCloseable {
             connection.close();
             return;
         }
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         connection.idleSince(now);
         Deque<BackendConnection> deque = idle.computeIfAbsent(connection.endpoint(), e -> new ConcurrentLinkedDeque<>());
         deque.offerFirst(connection);
@@ -150,8 +157,8 @@ final class BackendConnections implements AutoCloseable {
         }
     }
 
-    private void sweep() {
-        long now = System.nanoTime();
+    /** Closes every idle connection that has been idle for the idle timeout at {@code now} (the ticker's nanos). */
+    void evictIdle(long now) {
         for (Deque<BackendConnection> deque : idle.values()) {
             evictExpired(deque, now);
         }
@@ -159,7 +166,7 @@ final class BackendConnections implements AutoCloseable {
 
     @Override
     public void close() {
-        sweeper.shutdownNow();
+        sweeps.cancel();
         for (Deque<BackendConnection> deque : idle.values()) {
             BackendConnection connection;
             while ((connection = deque.pollFirst()) != null) {

@@ -1,6 +1,7 @@
 package dev.lb.balancer.upstream;
 
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.Ticker;
+import dev.lb.balancer.util.Timers;
 import dev.lb.balancer.util.VirtualThreads;
 
 import javax.net.SocketFactory;
@@ -14,10 +15,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,6 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * connections on a loaded two-core machine such waits reached seconds, and healthy local backends
  * "timed out after 2000 ms" and were taken out of rotation. The JDK looks once more when the thread runs again, so only
  * a backend that really was silent times out. Writes, which the JDK never times, keep the watchdog.
+ *
+ * <p>The watchdog is a periodic sweep on the shared {@link Timers}; {@link #closeExpired(long)} does its
+ * work for a given instant of the timers' {@link Ticker}, so tests drive it with their own time. The
+ * system property {@code lb.backendSocketTimeouts=jdk} hands every timeout to the JDK instead, for
+ * measuring what the watchdog buys (docs/performance.md).
  */
 final class BlockingSocketFactory extends SocketFactory implements AutoCloseable {
     static final int SWEEP_MS = 25;
@@ -48,12 +53,30 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
     /** Sockets between creation and close; only the watchdog iterates it. */
     private final Set<WatchedSocket> open = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService watchdog =
-            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("backend-socket-timeouts", true));
+    private final Ticker ticker;
+    private final Timers.Cancellable watchdog;
+    /** The timer service made for this factory alone; null when it runs on a shared one. */
+    private final Timers own;
     private final AtomicLong sweeps = new AtomicLong();
+    /** Timeouts below this go to the JDK; every one does under {@code lb.backendSocketTimeouts=jdk}. */
+    private final int jdkEnforcedBelowMs;
 
+    /** A factory with a timer service of its own, closed with it. */
     BlockingSocketFactory() {
-        watchdog.scheduleWithFixedDelay(this::closeExpired, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
+        this(new Timers(), true);
+    }
+
+    /** A factory whose watchdog sweeps on {@code timers}, which stay the caller's. */
+    BlockingSocketFactory(Timers timers) {
+        this(timers, false);
+    }
+
+    private BlockingSocketFactory(Timers timers, boolean owned) {
+        this.ticker = timers.ticker();
+        this.own = owned ? timers : null;
+        this.jdkEnforcedBelowMs = "jdk".equals(System.getProperty("lb.backendSocketTimeouts"))
+                ? Integer.MAX_VALUE : JDK_ENFORCED_BELOW_MS;
+        this.watchdog = timers.every(Duration.ofMillis(SWEEP_MS), this::closeExpired);
     }
 
     @Override
@@ -108,8 +131,8 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         return sweeps.get();
     }
 
-    private void closeExpired() {
-        long now = System.nanoTime();
+    /** Closes every socket whose deadline has passed at {@code now} (the ticker's nanos). */
+    void closeExpired(long now) {
         for (WatchedSocket socket : open) {
             socket.closeIfExpired(now);
         }
@@ -118,7 +141,10 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        watchdog.cancel();
+        if (own != null) {
+            own.close();
+        }
     }
 
     /**
@@ -130,7 +156,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         private static final long UNARMED = 0;
 
         private final BlockingSocketFactory owner;
-        /** {@link System#nanoTime()} by which the blocked call must end; {@link #UNARMED} when none is. */
+        /** The owner's ticker time by which the blocked call must end; {@link #UNARMED} when none is. */
         private volatile long deadline = UNARMED;
         private volatile boolean timedOut;
         private volatile int readTimeoutMs;
@@ -174,8 +200,8 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
          * Whether the JDK keeps this timeout rather than the watchdog: a short one (the watchdog would
          * be too coarse), or any on a virtual thread (see the class comment).
          */
-        private static boolean jdkTimes(int timeoutMs) {
-            return timeoutMs > 0 && (timeoutMs < JDK_ENFORCED_BELOW_MS || VirtualThreads.current());
+        private boolean jdkTimes(int timeoutMs) {
+            return timeoutMs > 0 && (timeoutMs < owner.jdkEnforcedBelowMs || VirtualThreads.current());
         }
 
         @Override
@@ -199,9 +225,14 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             super.close();
         }
 
+        /** Whether a blocked call's deadline is armed now. */
+        boolean armed() {
+            return deadline != UNARMED;
+        }
+
         private void arm(int timeoutMs) {
             if (timeoutMs > 0) {
-                deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+                deadline = owner.ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             }
         }
 
@@ -278,7 +309,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             @Override
             public void write(byte[] buffer, int offset, int length) throws IOException {
                 int timeoutMs = readTimeoutMs;
-                if (timeoutMs <= 0 || timeoutMs < JDK_ENFORCED_BELOW_MS) {
+                if (timeoutMs <= 0 || timeoutMs < owner.jdkEnforcedBelowMs) {
                     out.write(buffer, offset, length);
                     return;
                 }

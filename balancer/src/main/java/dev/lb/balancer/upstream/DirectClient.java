@@ -1,6 +1,7 @@
 package dev.lb.balancer.upstream;
 
 import dev.lb.balancer.config.TimeoutConfig;
+import dev.lb.balancer.util.Timers;
 
 import java.io.IOException;
 import java.net.URI;
@@ -24,10 +25,10 @@ final class DirectClient implements BackendClient {
 
     private volatile TimeoutConfig timeouts;
 
-    /** {@code sockets} stays the caller's to close. */
-    DirectClient(TimeoutConfig timeouts, BlockingSocketFactory sockets) {
+    /** {@code sockets} and {@code timers} stay the caller's to close. */
+    DirectClient(TimeoutConfig timeouts, BlockingSocketFactory sockets, Timers timers) {
         this.timeouts = timeouts;
-        this.connections = new BackendConnections(sockets, () -> this.timeouts.backendIdle().toNanos());
+        this.connections = new BackendConnections(sockets, () -> this.timeouts.backendIdle().toNanos(), timers);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.lb.balancer.upstream;
 
 import dev.lb.balancer.config.BackendClientKind;
 import dev.lb.balancer.config.TimeoutConfig;
+import dev.lb.balancer.util.Timers;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,16 +13,22 @@ import java.net.URI;
  * socket's deadlines are kept by the same watchdog.
  */
 final class SchemeRouting implements BackendClient {
-    private final BlockingSocketFactory sockets = new BlockingSocketFactory();
+    /** The timer service made for this client alone; null when it runs on a shared one. */
+    private final Timers own;
+    private final BlockingSocketFactory sockets;
     private final OkHttpBackend okHttp;
     /** The direct client when configured; null when OkHttp carries plain HTTP too. */
     private final DirectClient direct;
     private volatile TimeoutConfig timeouts;
 
-    SchemeRouting(TimeoutConfig timeouts, BackendClientKind kind) {
+    /** @param timers where socket deadlines and idle sweeps run; null to own a timer service */
+    SchemeRouting(TimeoutConfig timeouts, BackendClientKind kind, Timers timers) {
         this.timeouts = timeouts;
+        this.own = timers == null ? new Timers() : null;
+        Timers shared = timers == null ? own : timers;
+        this.sockets = new BlockingSocketFactory(shared);
         this.okHttp = new OkHttpBackend(timeouts, sockets);
-        this.direct = kind == BackendClientKind.DIRECT ? new DirectClient(timeouts, sockets) : null;
+        this.direct = kind == BackendClientKind.DIRECT ? new DirectClient(timeouts, sockets, shared) : null;
     }
 
     @Override
@@ -54,5 +61,8 @@ final class SchemeRouting implements BackendClient {
         }
         okHttp.close();
         sockets.close();
+        if (own != null) {
+            own.close();
+        }
     }
 }

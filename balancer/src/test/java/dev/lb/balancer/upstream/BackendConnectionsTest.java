@@ -1,6 +1,7 @@
 package dev.lb.balancer.upstream;
 
-import dev.lb.balancer.testing.Await;
+import dev.lb.balancer.testing.ManualTicker;
+import dev.lb.balancer.util.Timers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,9 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackendConnectionsTest {
-    private final BlockingSocketFactory sockets = new BlockingSocketFactory();
+    /** Idle ages are this ticker's: the tests say how long a connection has been idle. */
+    private final ManualTicker ticker = new ManualTicker();
+    private final Timers timers = new Timers(ticker);
+    private final BlockingSocketFactory sockets = new BlockingSocketFactory(timers);
     private final AtomicLong idleTimeoutNanos = new AtomicLong(TimeUnit.SECONDS.toNanos(30));
-    private final BackendConnections pool = new BackendConnections(sockets, idleTimeoutNanos::get);
+    private final BackendConnections pool = new BackendConnections(sockets, idleTimeoutNanos::get, timers);
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private ServerSocket server;
     private Endpoint endpoint;
@@ -42,6 +46,7 @@ class BackendConnectionsTest {
     void closeAll() throws Exception {
         pool.close();
         sockets.close();
+        timers.close();
         for (AutoCloseable c : toClose) {
             c.close();
         }
@@ -68,7 +73,9 @@ class BackendConnectionsTest {
         pool.release(connection);
         assertEquals(1, pool.idleConnections());
 
-        Await.until("the idle connection to be swept", Duration.ofSeconds(20), () -> pool.idleConnections() == 0);
+        ticker.advance(Duration.ofMillis(100));
+        pool.evictIdle(ticker.nanoTime());
+        assertEquals(0, pool.idleConnections(), "swept at the instant its idle time reached the timeout");
 
         assertNull(pool.takeIdle(endpoint));
         assertTrue(connection.isClosed(), "an expired connection is closed, not just forgotten");
@@ -81,6 +88,7 @@ class BackendConnectionsTest {
         pool.release(connection);
 
         idleTimeoutNanos.set(1); // read at each use, as a reload changes it
+        ticker.advance(Duration.ofNanos(1));
 
         assertNull(pool.takeIdle(endpoint));
         assertTrue(connection.isClosed());
@@ -89,7 +97,7 @@ class BackendConnectionsTest {
     @Test
     void noMoreThanTheCapStayIdle() throws IOException {
         int cap = 20;
-        BackendConnections capped = new BackendConnections(sockets, idleTimeoutNanos::get, cap);
+        BackendConnections capped = new BackendConnections(sockets, idleTimeoutNanos::get, timers, cap);
         toClose.add(capped);
         listen(cap + 10);
         List<BackendConnection> all = new ArrayList<>();
@@ -164,9 +172,9 @@ class BackendConnectionsTest {
         assertEquals("x", taken.in().readLine(10), "nothing was lost to the check");
     }
 
-    private static void awaitIdleLongEnoughToBeChecked(BackendConnection connection) {
-        Await.until("the connection idle past the check threshold", Duration.ofSeconds(20),
-                () -> System.nanoTime() - connection.idleSince() > 2 * BackendConnections.PROBE_AFTER_IDLE_NANOS);
+    private void awaitIdleLongEnoughToBeChecked(BackendConnection connection) {
+        ticker.advance(Duration.ofNanos(2 * BackendConnections.PROBE_AFTER_IDLE_NANOS + 1));
+        assertTrue(ticker.nanoTime() - connection.idleSince() > 2 * BackendConnections.PROBE_AFTER_IDLE_NANOS);
     }
 
     private BackendConnection open() throws IOException {

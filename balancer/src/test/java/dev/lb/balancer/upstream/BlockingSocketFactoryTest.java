@@ -1,6 +1,8 @@
 package dev.lb.balancer.upstream;
 
 import dev.lb.balancer.testing.Await;
+import dev.lb.balancer.testing.ManualTicker;
+import dev.lb.balancer.util.Timers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,10 @@ class BlockingSocketFactoryTest {
     private static final int TIMEOUT_MS = 400;
 
     private final BlockingSocketFactory factory = new BlockingSocketFactory();
+    /** For tests that say what time it is: deadlines read this ticker, and the tests run the sweep. */
+    private final ManualTicker ticker = new ManualTicker();
+    private final Timers manualTimers = new Timers(ticker);
+    private final BlockingSocketFactory manual = new BlockingSocketFactory(manualTimers);
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @AfterEach
@@ -39,6 +45,8 @@ class BlockingSocketFactoryTest {
             c.close();
         }
         factory.close();
+        manual.close();
+        manualTimers.close();
     }
 
     @Test
@@ -59,7 +67,7 @@ class BlockingSocketFactoryTest {
 
     @Test
     void timeBetweenReadsDoesNotCountAgainstTheReadTimeout() throws IOException {
-        Connected connected = connectedSocket();
+        Connected connected = connectedSocket(manual);
         Socket socket = connected.socket();
         Socket peer = connected.peer();
         socket.setSoTimeout(TIMEOUT_MS);
@@ -67,15 +75,44 @@ class BlockingSocketFactoryTest {
 
         peer.getOutputStream().write('a');
         assertEquals('a', in.read());
-        // Idle, not reading, for well over the timeout (as a pooled connection is): watched by the sweeps.
-        long sweepsNow = factory.sweeps();
-        long sweepsPastTimeout = 3L * TIMEOUT_MS / BlockingSocketFactory.SWEEP_MS;
-        Await.until("the watchdog to sweep past the timeout", Duration.ofSeconds(30),
-                () -> factory.sweeps() > sweepsNow + sweepsPastTimeout);
+        // Idle, not reading, for well over the timeout (as a pooled connection is), with sweeps on the way.
+        for (int i = 0; i < 3; i++) {
+            ticker.advance(Duration.ofMillis(TIMEOUT_MS));
+            manual.closeExpired(ticker.nanoTime());
+        }
         peer.getOutputStream().write('b');
 
         assertEquals('b', in.read());
         assertFalse(socket.isClosed());
+    }
+
+    @Test
+    void aBlockedReadIsClosedAtItsDeadlineAndNotBefore() throws Exception {
+        Socket socket = connectedSocket(manual).socket(); // the peer never writes
+        socket.setSoTimeout(TIMEOUT_MS);
+        var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return socket.getInputStream().read();
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        Await.until("the read to be armed", Duration.ofSeconds(20), () -> armed(socket));
+
+        ticker.advance(Duration.ofMillis(TIMEOUT_MS - 1));
+        manual.closeExpired(ticker.nanoTime());
+        assertFalse(socket.isClosed(), "1 ms before its deadline the read goes on");
+
+        ticker.advance(Duration.ofMillis(1));
+        manual.closeExpired(ticker.nanoTime());
+        var e = assertThrows(java.util.concurrent.CompletionException.class, read::join);
+        assertInstanceOf(SocketTimeoutException.class, e.getCause());
+        assertEquals("Read timed out", e.getCause().getMessage());
+        assertTrue(socket.isClosed());
+    }
+
+    private static boolean armed(Socket socket) {
+        return ((BlockingSocketFactory.WatchedSocket) socket).armed();
     }
 
     @Test
@@ -198,8 +235,12 @@ class BlockingSocketFactoryTest {
     }
 
     private Connected connectedSocket() throws IOException {
+        return connectedSocket(factory);
+    }
+
+    private Connected connectedSocket(BlockingSocketFactory from) throws IOException {
         ServerSocket server = listen(50);
-        Socket socket = factory.createSocket();
+        Socket socket = from.createSocket();
         toClose.add(socket);
         socket.connect(server.getLocalSocketAddress(), 5_000);
         Socket peer = server.accept();
