@@ -313,6 +313,13 @@ public final class BackendPool {
         }
     }
 
+    /** Tells listeners that a membership source started failing or answers again. */
+    public void publishSource(SourceEvent event) {
+        for (BackendListener listener : listeners) {
+            listener.onSourceChange(event);
+        }
+    }
+
     private void drained(Drain drain) {
         Backend backend = drain.backend();
         publish(adminEvent(backend, AdminEvent.Change.DRAINED, "", "0 in flight", "drain"));
