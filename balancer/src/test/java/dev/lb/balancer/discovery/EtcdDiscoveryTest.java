@@ -125,6 +125,7 @@ class EtcdDiscoveryTest {
                 .allMatch(x -> x.discovery().statuses().get(0).state() == SourceStatus.State.OK));
 
         // and the listeners (Watch streams) heard once that it failed, keeping a, and once that it is back
+        Await.until("the source's return is told", CONVERGE, () -> sourceEvents.size() >= 2);
         List<dev.lb.balancer.backend.SourceEvent> heard = List.copyOf(sourceEvents);
         assertEquals(List.of(false, true), heard.stream().map(dev.lb.balancer.backend.SourceEvent::up).toList(), heard.toString());
         assertEquals("etcd " + PREFIX, heard.get(0).source());
