@@ -40,8 +40,13 @@ abstract class ControlCommand implements Callable<Integer> {
         try (AdminConnection connection = target.connect()) {
             return rpc.apply(connection.blocking().withDeadlineAfter(deadline().toMillis(), TimeUnit.MILLISECONDS));
         } catch (StatusRuntimeException e) {
-            throw RpcErrors.failure(target, e, deadline());
+            throw fleet().flatMap(f -> f.usage(e)).orElseGet(() -> RpcErrors.failure(target, e, deadline()));
         }
+    }
+
+    /** The command's {@code --fleet}, for those that have one. */
+    java.util.Optional<FleetOption> fleet() {
+        return java.util.Optional.empty();
     }
 
     final PrintWriter out() {

@@ -6,6 +6,7 @@ import dev.lb.admin.v1.DrainRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
         description = {"Drain a backend: no new requests go to it, requests in flight finish.",
                 "With --wait, show the in-flight count going down and exit 0 once it reaches 0.",
                 "Lasts until \"lbctl enable\", a reload or a restart.",
+                "With --fleet, every balancer of the fleet drains it; --wait then waits until each one alive has 0 in flight.",
                 "Exit codes: 0 done (drained, with --wait), 1 the balancer refused (unknown backend, in maintenance, being removed)"
                         + " or the drain was abandoned, 2 usage error, 3 balancer unreachable,"
                         + " 4 --timeout passed first (the backend stays draining)."})
@@ -36,6 +38,14 @@ final class DrainCommand extends ControlCommand {
                     + "without: how long to wait for the answer.")
     Duration timeout;
 
+    @Mixin
+    FleetOption fleetOption;
+
+    @Override
+    java.util.Optional<FleetOption> fleet() {
+        return java.util.Optional.of(fleetOption);
+    }
+
     @Override
     Duration deadline() {
         return timeout;
@@ -44,7 +54,7 @@ final class DrainCommand extends ControlCommand {
     @Override
     public Integer call() {
         DrainRequest request = DrainRequest.newBuilder().setBackend(backend).setWait(waitForIt)
-                .setActor(Actor.current()).build();
+                .setActor(Actor.current()).setFleet(fleetOption.fleet).build();
         DrainProgress last = null;
         try (AdminConnection connection = target.connect()) {
             Iterator<DrainEvent> events = connection.blocking()
@@ -63,6 +73,10 @@ final class DrainCommand extends ControlCommand {
     }
 
     private CliFailure failure(StatusRuntimeException e, DrainProgress last) {
+        var usage = fleetOption.usage(e);
+        if (usage.isPresent()) {
+            return usage.get();
+        }
         if (last != null && e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
             return new CliFailure(ExitCodes.TIMED_OUT, display(last) + " still has " + Integer.toUnsignedString(last.getInFlight())
                     + " in flight after " + Formats.age(timeout) + "; it stays draining (\"lbctl enable "
@@ -79,13 +93,21 @@ final class DrainCommand extends ControlCommand {
             out().println(Formats.jsonLine(event));
         } else if (event.hasProgress()) {
             DrainProgress p = event.getProgress();
-            String line = display(p) + ": draining, " + Integer.toUnsignedString(p.getInFlight()) + " in flight";
+            String where = p.getInstance().isEmpty() ? "" : " on " + p.getInstance();
+            String line = display(p) + ": draining" + where + ", " + Integer.toUnsignedString(p.getInFlight()) + " in flight";
             out().println(waitForIt ? Formats.clock(Formats.instant(p.getTime())) + " " + line : line);
         } else if (event.hasDone()) {
             out().println(Formats.clock(Formats.instant(event.getDone().getTime())) + " "
-                    + display(event.getDone().getBackend(), event.getDone().getUrl()) + ": drained, nothing in flight");
+                    + display(event.getDone().getBackend(), event.getDone().getUrl()) + ": drained, nothing in flight"
+                    + everywhere(event.getDone().getInstancesList()));
         }
         out().flush();
+    }
+
+    /** " on 3 balancers (a:9090, b:9090, c:9090)" for a fleet drain; empty for a local one. */
+    private static String everywhere(java.util.List<String> instances) {
+        return instances.isEmpty() ? "" : " on " + instances.size() + " balancer" + (instances.size() == 1 ? "" : "s")
+                + " (" + String.join(", ", instances) + ")";
     }
 
     private static String display(DrainProgress p) {

@@ -3,6 +3,7 @@ package dev.lb.cli;
 import dev.lb.admin.v1.BackendChangeResponse;
 import dev.lb.admin.v1.EnableRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 
@@ -14,10 +15,18 @@ final class EnableCommand extends QuickControlCommand {
     @Parameters(paramLabel = "BACKEND", description = "The backend's name or URL, as \"lbctl status\" lists it.")
     String backend;
 
+    @Mixin
+    FleetOption fleetOption;
+
+    @Override
+    java.util.Optional<FleetOption> fleet() {
+        return java.util.Optional.of(fleetOption);
+    }
+
     @Override
     public Integer call() {
         BackendChangeResponse answer = call(stub -> stub.enable(
-                EnableRequest.newBuilder().setBackend(backend).setActor(Actor.current()).build()));
+                EnableRequest.newBuilder().setBackend(backend).setActor(Actor.current()).setFleet(fleetOption.fleet).build()));
         out().println(json ? Formats.json(answer) : describe(answer.getBackend()));
         out().flush();
         return ExitCodes.OK;

@@ -85,6 +85,17 @@ final class StatusTable {
             out.println(accessLog(status.getBalancer().getAccessLog()));
         }
         status.getDiscoverySourcesList().forEach(source -> out.println(source(source, now)));
+        if (status.hasFleet()) {
+            out.println(fleet(status.getFleet()));
+        }
+    }
+
+    /** "fleet /lb/admin/: this is host:9090, 3 instances (host:9090, host:9091, host:9092)" */
+    static String fleet(dev.lb.admin.v1.FleetStatus f) {
+        String instances = f.getInstancesCount() + " instance" + (f.getInstancesCount() == 1 ? "" : "s")
+                + " (" + String.join(", ", f.getInstancesList()) + ")";
+        return "fleet " + f.getAdminPrefix() + ": this is " + f.getInstance() + ", "
+                + (f.getConnected() ? instances : "etcd UNREACHABLE, last seen " + instances);
     }
 
     /** "source etcd /lb/backends/: ok, 3 backends, answered 2s ago" or "...: FAILING (reason), keeping 3 backends" */

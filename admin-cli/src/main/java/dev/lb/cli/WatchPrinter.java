@@ -65,6 +65,7 @@ abstract class WatchPrinter {
                 case ADMIN -> out.println(admin(event.getAdmin()));
                 case RELOAD -> out.println(reload(event.getReload()));
                 case EJECTION -> out.println(ejection(event.getEjection()));
+                case SOURCE -> out.println(source(event.getSource()));
                 default -> { } // a kind of event newer than this lbctl; the JSON mode shows it
             }
         }
@@ -128,6 +129,18 @@ abstract class WatchPrinter {
                 default -> "EJECTION " + display(e.getBackend(), e.getUrl());
             };
             return Formats.clock(Formats.instant(e.getTime())) + " " + what + " (" + e.getReason() + ")";
+        }
+
+        /**
+         * "12:01:03 SOURCE FAILING etcd /lb/backends/ (UNAVAILABLE: io exception), keeping 3 backends" or
+         * "12:01:09 SOURCE OK etcd /lb/backends/, 3 backends".
+         */
+        static String source(dev.lb.admin.v1.DiscoverySourceEvent e) {
+            String time = Formats.clock(Formats.instant(e.getTime()));
+            String backends = Integer.toUnsignedString(e.getBackends()) + " backend" + (e.getBackends() == 1 ? "" : "s");
+            return e.getState() == dev.lb.admin.v1.DiscoverySourceState.DISCOVERY_SOURCE_STATE_FAILING
+                    ? time + " SOURCE FAILING " + e.getName() + " (" + e.getReason() + "), keeping " + backends
+                    : time + " SOURCE OK " + e.getName() + ", " + backends;
         }
 
         /** "12:05:00 RELOAD /etc/lb.json: added ...; ... (by SIGHUP)" or "12:05:00 RELOAD REJECTED ..." */

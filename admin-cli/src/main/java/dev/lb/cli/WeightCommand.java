@@ -3,6 +3,7 @@ package dev.lb.cli;
 import dev.lb.admin.v1.BackendChangeResponse;
 import dev.lb.admin.v1.SetWeightRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 
@@ -19,6 +20,14 @@ final class WeightCommand extends QuickControlCommand {
     @Parameters(index = "1", paramLabel = "N", description = "The new weight, 0 to 1000.")
     int weight;
 
+    @Mixin
+    FleetOption fleetOption;
+
+    @Override
+    java.util.Optional<FleetOption> fleet() {
+        return java.util.Optional.of(fleetOption);
+    }
+
     @Override
     public Integer call() {
         if (weight < 0 || weight > 1000) {
@@ -26,7 +35,7 @@ final class WeightCommand extends QuickControlCommand {
                     "weight " + weight + " is out of range; use 0 to 1000 (0 = no new work)");
         }
         BackendChangeResponse answer = call(stub -> stub.setWeight(SetWeightRequest.newBuilder()
-                .setBackend(backend).setWeight(weight).setActor(Actor.current()).build()));
+                .setBackend(backend).setWeight(weight).setActor(Actor.current()).setFleet(fleetOption.fleet).build()));
         out().println(json ? Formats.json(answer) : describe(answer.getBackend()));
         out().flush();
         return ExitCodes.OK;

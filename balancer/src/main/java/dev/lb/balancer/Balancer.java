@@ -21,6 +21,8 @@ import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.discovery.Discovery;
 import dev.lb.balancer.discovery.DiscoveryException;
 import dev.lb.balancer.discovery.DiscoveryMetrics;
+import dev.lb.balancer.fleet.Fleet;
+import dev.lb.balancer.fleet.FleetInstance;
 import dev.lb.balancer.health.FirstCheckRound;
 import dev.lb.balancer.health.HealthChecker;
 import dev.lb.balancer.health.PassiveHealth;
@@ -110,6 +112,8 @@ public final class Balancer implements AutoCloseable {
     private volatile AccessLogWriter accessLog;
     /** Membership sources (DNS, etcd); none until start. */
     private volatile Discovery discovery = Discovery.none();
+    /** The fleet sharing fleet-wide admin changes through etcd; null without discovery.etcd. */
+    private volatile Fleet fleet;
 
     public Balancer(BalancerConfig config) {
         this(config, null, Clock.systemUTC());
@@ -249,15 +253,22 @@ public final class Balancer implements AutoCloseable {
         StatusReader reader = new StatusReader(pool, queue, facts(), control::reloadsOnSighup, clock,
                 () -> discovery.statuses())
                 .edge(new EdgeStatus(certificates, accessLog));
+        if (fleet != null) {
+            reader.fleet(fleet::view);
+        }
         if (statusPage != null) {
             statusPage.attach(reader);
         }
         admin = AdminServer.start(config.adminHost(), config.adminPort(), pool, reader, control, clock,
-                config.adminSecurity());
+                config.adminSecurity(), fleet);
         parts.push("admin API", () -> {
             admin.close();
             admin = null;
         });
+        if (fleet != null) {
+            // Registered once the admin port is known: it names this balancer in the fleet.
+            fleet.start(FleetInstance.id(admin.port()));
+        }
         // Last in, so first out: requests in flight finish while the admin API and metrics still answer.
         parts.push("proxy drain", () -> drain(listening));
         LOG.log(System.Logger.Level.INFO, "listening on {0}:{1,number,#} ({2}, {3}, {4}); backends: {5}",
@@ -371,6 +382,16 @@ public final class Balancer implements AutoCloseable {
             throw new StartupException(e.getMessage());
         }
         parts.push("discovery", discovery::close);
+        if (config.etcd().enabled()) {
+            Fleet created = Fleet.create(config.etcd(), control, pool);
+            fleet = created;
+            parts.push("fleet", created::close);
+        }
+    }
+
+    /** The fleet that fleet-wide admin changes go to, when the config has discovery.etcd. */
+    public java.util.Optional<Fleet> fleet() {
+        return java.util.Optional.ofNullable(fleet);
     }
 
     /** The membership sources and their state. */

@@ -5,6 +5,7 @@ import dev.lb.balancer.StartupException;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.config.AdminSecurityConfig;
 import dev.lb.balancer.control.RuntimeControl;
+import dev.lb.balancer.fleet.Fleet;
 import dev.lb.balancer.util.LocalPorts;
 import dev.lb.balancer.util.NamedThreadFactory;
 import io.grpc.Server;
@@ -71,6 +72,16 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader,
                                     RuntimeControl control, Clock clock, AdminSecurityConfig security)
             throws StartupException {
+        return start(host, port, pool, reader, control, clock, security, null);
+    }
+
+    /**
+     * As {@link #start(String, int, BackendPool, StatusReader, RuntimeControl, Clock, AdminSecurityConfig)},
+     * with the fleet that fleet-wide changes go to; null when the balancer has none (no discovery.etcd).
+     */
+    public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader,
+                                    RuntimeControl control, Clock clock, AdminSecurityConfig security, Fleet fleet)
+            throws StartupException {
         ScheduledExecutorService tlsReloads = null;
         AdminTls tls = null;
         if (security.tls().isPresent()) {
@@ -84,7 +95,7 @@ public final class AdminServer implements AutoCloseable {
         }
         WatchHub hub = new WatchHub(reader, WatchHub.DEFAULT_BUFFER);
         ExecutorService executor = Executors.newFixedThreadPool(2, new NamedThreadFactory("admin-grpc", true));
-        AdminService service = new AdminService(reader, hub, control, executor, clock);
+        AdminService service = new AdminService(reader, hub, control, executor, clock, fleet);
         HealthStatusManager health = new HealthStatusManager();
         NettyServerBuilder builder = tls == null
                 ? NettyServerBuilder.forAddress(new InetSocketAddress(host, port))

@@ -20,6 +20,9 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.control.ControlException;
 import dev.lb.balancer.control.Removal;
 import dev.lb.balancer.control.RuntimeControl;
+import dev.lb.balancer.fleet.Fleet;
+import dev.lb.balancer.fleet.FleetException;
+import dev.lb.balancer.fleet.FleetOp;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -47,11 +50,20 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     private final RuntimeControl control;
     private final Executor executor;
     private final Clock clock;
+    /** Where fleet-wide changes go; null for a balancer without discovery.etcd. */
+    private final Fleet fleet;
 
     /**
      * @param executor runs drain progress and removal answers, off the request and health-check threads
      */
     public AdminService(StatusReader reader, WatchHub hub, RuntimeControl control, Executor executor, Clock clock) {
+        this(reader, hub, control, executor, clock, null);
+    }
+
+    /** @param fleet where fleet-wide changes go; null when the balancer has none */
+    public AdminService(StatusReader reader, WatchHub hub, RuntimeControl control, Executor executor, Clock clock,
+                        Fleet fleet) {
+        this.fleet = fleet;
         this.reader = reader;
         this.hub = hub;
         this.control = control;
@@ -113,23 +125,48 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
 
     @Override
     public void drain(DrainRequest request, StreamObserver<DrainEvent> response) {
+        if (request.getFleet()) {
+            run(response, request.getActor(), actor -> fleetWrite(request.getBackend(), actor, FleetOp.Kind.DRAIN, 0))
+                    .ifPresent(written -> FleetDrainStream.serve(fleet, written.backend(), written.revision(),
+                            (ServerCallStreamObserver<DrainEvent>) response, request.getWait(), clock));
+            return;
+        }
         run(response, request.getActor(), actor -> control.drain(request.getBackend(), actor)).ifPresent(drain ->
                 DrainStream.serve(drain, (ServerCallStreamObserver<DrainEvent>) response, request.getWait(), executor, clock));
     }
 
     @Override
     public void disable(DisableRequest request, StreamObserver<BackendChangeResponse> response) {
+        if (request.getFleet()) {
+            change(response, request.getActor(), actor -> fleetWrite(request.getBackend(), actor, FleetOp.Kind.DISABLE, 0).backend());
+            return;
+        }
         changeBackend(response, request.getBackend(), request.getActor(), control::disable);
     }
 
     @Override
     public void enable(EnableRequest request, StreamObserver<BackendChangeResponse> response) {
+        if (request.getFleet()) {
+            change(response, request.getActor(), actor -> fleetWrite(request.getBackend(), actor, FleetOp.Kind.ENABLE, 0).backend());
+            return;
+        }
         changeBackend(response, request.getBackend(), request.getActor(), control::enable);
     }
 
     @Override
     public void setWeight(SetWeightRequest request, StreamObserver<BackendChangeResponse> response) {
         // uint32 on the wire: a value above Integer.MAX_VALUE arrives negative and is refused as out of range.
+        if (request.getFleet()) {
+            change(response, request.getActor(), actor -> {
+                if (request.getWeight() < 0 || request.getWeight() > 1000) {
+                    // Checked before writing: every balancer would refuse it, each in its own log.
+                    throw new ControlException(ControlException.Kind.INVALID, "weight " + request.getWeight()
+                            + " is out of range; use 0 to 1000 (0 = no new work)");
+                }
+                return fleetWrite(request.getBackend(), actor, FleetOp.Kind.WEIGHT, request.getWeight()).backend();
+            });
+            return;
+        }
         changeBackend(response, request.getBackend(), request.getActor(),
                 (backend, actor) -> control.setWeight(backend, request.getWeight(), actor));
     }
@@ -180,6 +217,31 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
         }
         response.onNext(ProtoValues.reload(control.reload(actor)));
         response.onCompleted();
+    }
+
+    /**
+     * Writes a fleet-wide change for every balancer of the fleet to apply, this one included; returns
+     * once this one has applied it. The backend must be known here, so a typo is refused before anything
+     * is written.
+     */
+    private Written fleetWrite(String backend, String actor, FleetOp.Kind kind, int weight) throws ControlException {
+        if (fleet == null) {
+            throw Status.INVALID_ARGUMENT.withDescription("fleet-wide changes need discovery.etcd in this balancer's"
+                    + " config (the fleet shares them through etcd); add it, or leave out --fleet to change this balancer only")
+                    .asRuntimeException();
+        }
+        Backend b = control.backend(backend);
+        try {
+            long revision = fleet.change(new FleetOp(b.name(), kind, weight, actor + " via " + fleet.instance()));
+            return new Written(b, revision);
+        } catch (FleetException e) {
+            // Not UNAVAILABLE: that would read as this balancer being unreachable.
+            throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+        }
+    }
+
+    /** A fleet-wide change written at {@code revision}, to {@code backend} as this balancer knows it. */
+    private record Written(Backend backend, long revision) {
     }
 
     /** A unary change to a named backend: apply it, then answer with the backend as it is now. */

@@ -125,4 +125,16 @@ final class ProtoValues {
         }
         return status.build();
     }
+
+    /** A membership source that started failing or answers again, as a Watch event. */
+    static dev.lb.admin.v1.DiscoverySourceEvent sourceEvent(dev.lb.balancer.backend.SourceEvent event) {
+        return dev.lb.admin.v1.DiscoverySourceEvent.newBuilder()
+                .setName(event.source())
+                .setState(event.up() ? dev.lb.admin.v1.DiscoverySourceState.DISCOVERY_SOURCE_STATE_OK
+                        : dev.lb.admin.v1.DiscoverySourceState.DISCOVERY_SOURCE_STATE_FAILING)
+                .setReason(event.reason())
+                .setBackends(event.backends())
+                .setTime(timestamp(event.at()))
+                .build();
+    }
 }

@@ -10,6 +10,7 @@ import dev.lb.admin.v1.StatsUpdate;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.discovery.SourceStatus;
+import dev.lb.balancer.fleet.FleetView;
 import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.QueueConfig;
@@ -63,6 +64,15 @@ public final class StatusReader {
         this.clock = clock;
     }
 
+    /** The fleet this balancer belongs to, null when it has none; set once before serving. */
+    private volatile Supplier<FleetView> fleet;
+
+    /** Adds the fleet's view (discovery.etcd) to each status; call before the admin API serves. */
+    public StatusReader fleet(Supplier<FleetView> fleet) {
+        this.fleet = fleet;
+        return this;
+    }
+
     /** Adds the certificate and access log to each status; call before the admin API serves. */
     public StatusReader edge(EdgeStatus edge) {
         this.edge = edge;
@@ -75,6 +85,12 @@ public final class StatusReader {
         GetStatusResponse.Builder response = GetStatusResponse.newBuilder().setBalancer(balancer(backends));
         backends.forEach(b -> response.addBackends(backendNow(b)));
         discoverySources.get().forEach(s -> response.addDiscoverySources(ProtoValues.source(s)));
+        Supplier<FleetView> fleetNow = fleet;
+        if (fleetNow != null) {
+            FleetView view = fleetNow.get();
+            response.setFleet(dev.lb.admin.v1.FleetStatus.newBuilder().setInstance(view.instance())
+                    .setAdminPrefix(view.adminPrefix()).addAllInstances(view.instances()).setConnected(view.connected()));
+        }
         return response.build();
     }
 

@@ -6,6 +6,7 @@ import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.OutlierEvent;
 import dev.lb.balancer.backend.ReloadOutcome;
+import dev.lb.balancer.backend.SourceEvent;
 import dev.lb.balancer.util.NamedThreadFactory;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Fans health events, admin changes, reload outcomes and stats ticks out to every open Watch stream.
+ * Fans health events, admin changes, reload outcomes, discovery source changes and stats ticks out to every open Watch stream.
  * Registered as a pool listener, it is called on health-check, request and admin threads, so it only
  * converts each event once and hands it to each watcher's bounded buffer and returns; the sending happens on the hub's own {@code admin-watch-N} threads.
  */
@@ -91,6 +92,11 @@ public final class WatchHub implements BackendListener, AutoCloseable {
     @Override
     public void onOutlier(OutlierEvent event) {
         fanOut(WatchEvent.newBuilder().setEjection(ProtoValues.ejection(event)).build());
+    }
+
+    @Override
+    public void onSourceChange(SourceEvent event) {
+        fanOut(WatchEvent.newBuilder().setSource(ProtoValues.sourceEvent(event)).build());
     }
 
     private void fanOut(WatchEvent event) {

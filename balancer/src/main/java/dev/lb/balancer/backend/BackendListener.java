@@ -20,4 +20,8 @@ public interface BackendListener {
     /** A backend was ejected for bad answers or came back; see {@link OutlierEvent.Kind}. */
     default void onOutlier(OutlierEvent event) {
     }
+
+    /** A membership source started failing or answers again; see {@link SourceEvent}. */
+    default void onSourceChange(SourceEvent event) {
+    }
 }

@@ -350,6 +350,15 @@ public final class BackendPool {
         return announced;
     }
 
+    /** Tells listeners that a membership source started failing or answers again, in decision order. */
+    public void publishSource(SourceEvent event) {
+        control.run(() -> {
+            for (BackendListener listener : listeners) {
+                listener.onSourceChange(event);
+            }
+        });
+    }
+
     private HealthEvent transition(Backend backend, HealthState next, String reason) {
         HealthState current = backend.health();
         if (next == current) {

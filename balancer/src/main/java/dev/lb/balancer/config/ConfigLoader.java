@@ -509,7 +509,7 @@ public final class ConfigLoader {
             }
             ObjectNode etcd = object(etcdNode, "discovery.etcd");
             String p = "discovery.etcd";
-            Fields.checkKnown(source, etcd, p, Set.of("endpoints", "prefix"));
+            Fields.checkKnown(source, etcd, p, Set.of("endpoints", "prefix", "adminPrefix"));
             JsonNode list = etcd.get("endpoints");
             if (list == null || !list.isArray() || list.isEmpty()) {
                 throw problem(p + ".endpoints", "must list etcd's client URLs, e.g. [\"http://127.0.0.1:2379\"]");
@@ -534,7 +534,20 @@ public final class ConfigLoader {
             if (prefix.isEmpty()) {
                 throw problem(p + ".prefix", "is empty; give the key prefix of the backends, e.g. \"/lb/backends/\"");
             }
-            return new EtcdConfig(endpoints, prefix);
+            return new EtcdConfig(endpoints, prefix, etcdAdminPrefix(etcd, p, prefix));
+        }
+
+        /** {@code discovery.etcd.adminPrefix}: fleet-wide changes; derived from the prefix when left out. */
+        private String etcdAdminPrefix(ObjectNode etcd, String p, String prefix) throws ConfigException {
+            String adminPrefix = string(etcd, p, "adminPrefix", EtcdConfig.defaultAdminPrefix(prefix));
+            if (adminPrefix.isEmpty()) {
+                throw problem(p + ".adminPrefix", "is empty; give a prefix of its own, e.g. \"/lb/admin/\", or leave it out");
+            }
+            if (EtcdConfig.overlap(prefix, adminPrefix)) {
+                throw problem(p + ".adminPrefix", "\"" + adminPrefix + "\" overlaps the backends' prefix \"" + prefix
+                        + "\"; give it a prefix of its own, e.g. \"/lb/admin/\"");
+            }
+            return adminPrefix;
         }
 
         /** Parses a backend base URL; see {@link BackendUrls}. */

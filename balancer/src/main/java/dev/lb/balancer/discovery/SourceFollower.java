@@ -2,6 +2,7 @@ package dev.lb.balancer.discovery;
 
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.BackendSource;
+import dev.lb.balancer.backend.SourceEvent;
 import dev.lb.balancer.control.RuntimeControl;
 
 import java.time.Clock;
@@ -9,8 +10,8 @@ import java.util.List;
 
 /**
  * Applies one source's answers to the pool and keeps its status. A failure changes no membership: the
- * last answer applied stays, one line is logged when the source starts failing and one when it answers
- * again. Called from the source's own thread only; {@link #status()} may be read from any thread.
+ * last answer applied stays, one line is logged and one {@link SourceEvent} published (a Watch event)
+ * when the source starts failing, and one of each when it answers again. Called from the source's own thread only; {@link #status()} may be read from any thread.
  */
 final class SourceFollower {
     private static final System.Logger LOG = System.getLogger(SourceFollower.class.getName());
@@ -61,6 +62,9 @@ final class SourceFollower {
                     + "until the next answer confirms it", source.detail(), current);
         }
         status = new SourceStatus(source.detail(), SourceStatus.State.OK, count, "", clock.instant(), before.failures());
+        if (before.state() == SourceStatus.State.FAILING) {
+            pool.publishSource(new SourceEvent(source.detail(), true, "", count, clock.instant()));
+        }
     }
 
     /** The source could not be asked: nothing changes in the pool. */
@@ -69,6 +73,7 @@ final class SourceFollower {
         if (before.state() != SourceStatus.State.FAILING) {
             LOG.log(System.Logger.Level.WARNING, "{0} is unreachable ({1}); keeping the {2} backends it last gave",
                     source.detail(), reason, before.backends());
+            pool.publishSource(new SourceEvent(source.detail(), false, reason, before.backends(), clock.instant()));
         }
         status = new SourceStatus(source.detail(), SourceStatus.State.FAILING, before.backends(), reason,
                 before.lastSuccess(), before.failures() + 1);

@@ -53,6 +53,18 @@ class DiscoveryConfigTest {
     }
 
     @Test
+    void theFleetsAdminPrefixSitsBesideTheBackendsUnlessGiven() throws ConfigException {
+        String etcd = "{\"port\": 8080, \"discovery\": {\"etcd\": {\"endpoints\": [\"http://127.0.0.1:2379\"]";
+        assertEquals("/lb/admin/", ConfigLoader.parse(etcd + "}}}", "c.json").etcd().adminPrefix());
+        assertEquals("/shop/admin/", ConfigLoader.parse(etcd + ", \"prefix\": \"/shop/pool\"}}}", "c.json").etcd().adminPrefix());
+        assertEquals("/ops/lb-fleet/", ConfigLoader.parse(etcd + ", \"adminPrefix\": \"/ops/lb-fleet/\"}}}", "c.json")
+                .etcd().adminPrefix());
+        assertEquals("c.json: discovery.etcd.adminPrefix \"/lb/backends/admin/\" overlaps the backends' prefix \"/lb/backends/\"; "
+                        + "give it a prefix of its own, e.g. \"/lb/admin/\"",
+                problem(etcd + ", \"adminPrefix\": \"/lb/backends/admin/\"}}}"));
+    }
+
+    @Test
     void mistakesNameTheFieldAndTheFix() {
         assertEquals("c.json: servers[0].dns \"api.internal\" must be a DNS name and port, e.g. \"api.internal:8080\"",
                 problem("{\"port\": 8080, \"servers\": [{\"dns\": \"api.internal\"}]}"));

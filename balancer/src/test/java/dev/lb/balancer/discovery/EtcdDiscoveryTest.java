@@ -96,6 +96,17 @@ class EtcdDiscoveryTest {
         etcd.put(PREFIX + "a", "{\"url\": \"" + a + "\"}");
         startBalancers(2);
         awaitEverywhere("a joins", Set.of(a));
+        var sourceEvents = new java.util.concurrent.ConcurrentLinkedQueue<dev.lb.balancer.backend.SourceEvent>();
+        balancers.get(0).pool().addListener(new dev.lb.balancer.backend.BackendListener() {
+            @Override
+            public void onHealthChange(dev.lb.balancer.backend.HealthEvent event) {
+            }
+
+            @Override
+            public void onSourceChange(dev.lb.balancer.backend.SourceEvent event) {
+                sourceEvents.add(event);
+            }
+        });
 
         // when etcd stops, then each reports the source failing and keeps its backend
         etcd.stop();
@@ -112,6 +123,13 @@ class EtcdDiscoveryTest {
         awaitEverywhere("b joins after the restart", Set.of(a, b));
         Await.until("every instance reports etcd answering", CONVERGE, () -> balancers.stream()
                 .allMatch(x -> x.discovery().statuses().get(0).state() == SourceStatus.State.OK));
+
+        // and the listeners (Watch streams) heard once that it failed, keeping a, and once that it is back
+        Await.until("the source's return is told", CONVERGE, () -> sourceEvents.size() >= 2);
+        List<dev.lb.balancer.backend.SourceEvent> heard = List.copyOf(sourceEvents);
+        assertEquals(List.of(false, true), heard.stream().map(dev.lb.balancer.backend.SourceEvent::up).toList(), heard.toString());
+        assertEquals("etcd " + PREFIX, heard.get(0).source());
+        assertEquals(1, heard.get(0).backends());
     }
 
     @Test
