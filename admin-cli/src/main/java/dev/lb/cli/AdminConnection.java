@@ -47,6 +47,11 @@ final class AdminConnection implements AutoCloseable {
         return AdminServiceGrpc.newBlockingStub(channel);
     }
 
+    /** For asking several balancers at once without a thread each. */
+    AdminServiceGrpc.AdminServiceFutureStub future() {
+        return AdminServiceGrpc.newFutureStub(channel);
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();

@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 
 /**
@@ -53,7 +55,7 @@ record ClientTls(Path caCert, Path cert, Path key) {
                 builder.trustManager(caCert.toFile());
             }
             if (cert != null) {
-                certificates("--cert", cert);
+                current(certificates("--cert", cert)[0]);
                 privateKey(key);
                 builder.keyManager(cert.toFile(), key.toFile());
             }
@@ -63,17 +65,34 @@ record ClientTls(Path caCert, Path cert, Path key) {
         return builder.build();
     }
 
-    private static void certificates(String option, Path file) {
+    private static X509Certificate[] certificates(String option, Path file) {
         try (InputStream in = open(option, file)) {
             X509Certificate[] read = CertificateUtils.getX509Certificates(in);
             if (read.length == 0) {
                 throw notPem(option, file, "no certificate in it");
             }
+            return read;
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             if (e instanceof CliFailure failure) {
                 throw failure;
             }
             throw notPem(option, file, "not a PEM certificate");
+        }
+    }
+
+    /**
+     * The balancer refuses an expired client certificate with the same TLS alert as an untrusted one,
+     * so lbctl checks the dates itself first and says which it is.
+     */
+    private void current(X509Certificate certificate) {
+        try {
+            certificate.checkValidity();
+        } catch (CertificateExpiredException e) {
+            throw new CliFailure(ExitCodes.USAGE, "--cert " + cert + " expired at " + certificate.getNotAfter().toInstant()
+                    + "; get a new one signed by the balancer's client CA");
+        } catch (CertificateNotYetValidException e) {
+            throw new CliFailure(ExitCodes.USAGE, "--cert " + cert + " is not valid before "
+                    + certificate.getNotBefore().toInstant() + " (check this machine's clock)");
         }
     }
 

@@ -10,19 +10,24 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code --target}, {@code --json}, {@code --timeout} and the TLS files written before the command
+ * {@code --target}, {@code --context}, {@code --json}, {@code --timeout} and the TLS files written before the command
  * ({@code lbctl --target db-lb:9090 status}, the kubectl and docker habit). Each command declares the
  * same options itself; {@link #applyTo} hands the values given before the command to it, as if they
  * had been written after it. A value written after the command wins.
  */
 final class GlobalOptions {
     /** The options a command may take from before its name. */
-    static final List<String> NAMES = List.of("--target", "--json", "--timeout", "--cacert", "--cert", "--key");
+    static final List<String> NAMES = List.of("--target", "--context", "--json", "--timeout", "--cacert", "--cert", "--key");
 
-    @Option(names = {"-t", "--target"}, paramLabel = "HOST:PORT", converter = Target.Converter.class,
-            description = "Admin API of the balancer, for every command (default: $" + TargetOptions.ENV
-                    + ", else localhost:9090). May also follow the command.")
-    Target target;
+    @Option(names = {"-t", "--target"}, paramLabel = "HOST:PORT", converter = Target.Converter.class, split = ",",
+            description = "Admin API of the balancer, for every command; status and watch take several, comma-separated"
+                    + " (default: $" + TargetOptions.ENV + ", else the context's, else localhost:9090). May also follow the command.")
+    List<Target> targets;
+
+    @Option(names = "--context", paramLabel = "NAME",
+            description = "Target and certificates from this context of lbctl's config file (see \"lbctl config\")."
+                    + " May also follow the command.")
+    String context;
 
     @Option(names = "--cacert", paramLabel = "FILE",
             description = "CA (PEM) of the balancer's certificate; speaks TLS (env " + ClientTls.CACERT_ENV + ")."

@@ -8,19 +8,28 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code lbctl}: the operator's command line for a running balancer. */
 @Command(name = "lbctl", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = "Inspect and change a running load balancer over its gRPC admin API.",
         subcommands = {StatusCommand.class, WatchCommand.class, DrainCommand.class, DisableCommand.class,
-                EnableCommand.class, WeightCommand.class, AddCommand.class, RemoveCommand.class, ReloadCommand.class})
+                EnableCommand.class, WeightCommand.class, AddCommand.class, RemoveCommand.class, ReloadCommand.class,
+                ConfigCommand.class})
 public final class Lbctl implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
     GlobalOptions global;
+
+    /** The environment variables lbctl reads (LBCTL_*, XDG_CONFIG_HOME, HOME); tests give their own. */
+    private final Map<String, String> environment;
+
+    private Lbctl(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
 
     public static void main(String[] args) {
         CommandLine commandLine = commandLine();
@@ -30,7 +39,12 @@ public final class Lbctl implements Callable<Integer> {
 
     /** The full command tree, ready to execute; tests use it with their own out and err writers. */
     public static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Lbctl());
+        return commandLine(System.getenv());
+    }
+
+    /** The command tree reading {@code environment} in place of the process's environment variables. */
+    static CommandLine commandLine(Map<String, String> environment) {
+        CommandLine commandLine = new CommandLine(new Lbctl(environment));
         // Named here, not only registered under the name, so its usage line says "lbctl completion".
         CommandLine completionCommand = new CommandLine(new AutoComplete.GenerateCompletion()).setCommandName("completion");
         completionCommand.getCommandSpec().usageMessage().hidden(false)
@@ -60,6 +74,14 @@ public final class Lbctl implements Callable<Integer> {
             }
         }
         return false;
+    }
+
+    /** The environment of the lbctl that runs {@code command}. */
+    static Map<String, String> environment(CommandSpec command) {
+        if (command != null && command.root().userObject() instanceof Lbctl lbctl) {
+            return lbctl.environment;
+        }
+        return System.getenv();
     }
 
     @Override

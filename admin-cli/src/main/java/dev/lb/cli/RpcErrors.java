@@ -34,9 +34,12 @@ final class RpcErrors {
      * certificate options given.
      */
     static CliFailure failure(TargetOptions options, StatusRuntimeException e, Duration deadline) {
-        ClientTls tls = options.tls();
-        return TlsErrors.failure(options.target, tls, e)
-                .orElseGet(() -> failure(options.target, e, deadline, tls.enabled()));
+        return failure(options.single(), options.tls(), e, deadline);
+    }
+
+    /** As {@link #failure(TargetOptions, StatusRuntimeException, Duration)}, for one of several targets. */
+    static CliFailure failure(Target target, ClientTls tls, StatusRuntimeException e, Duration deadline) {
+        return TlsErrors.failure(target, tls, e).orElseGet(() -> failure(target, e, deadline, tls.enabled()));
     }
 
     /** The failure as a {@link CliFailure} naming the target. */

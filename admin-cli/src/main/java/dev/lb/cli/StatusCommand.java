@@ -19,8 +19,11 @@ import java.util.concurrent.TimeUnit;
 /** {@code lbctl status [BACKEND]}: the balancer's backends as a table, or one backend in detail. */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = {"Show every backend with its state and counters, or one backend in detail.",
-                "Exit codes: 0 done, 1 the balancer refused (e.g. no such backend), 2 usage error, "
-                        + "3 balancer unreachable."})
+                "With several targets (--target a:9090,b:9090, or a context naming several), asks them all at once"
+                        + " and prefixes each line with the balancer it came from; one that does not answer is shown as such.",
+                "Exit codes: 0 done (with several targets: at least one answered), 1 the balancer refused"
+                        + " (e.g. no such backend; with several targets: any of them), 2 usage error, "
+                        + "3 balancer unreachable (with several targets: none answered)."})
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     TargetOptions target;
@@ -41,6 +44,10 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (target.all().size() > 1) {
+            return StatusOfSeveral.show(target.all(), target.tls(), backend, json, timeout, spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
+        }
         Duration deadline = timeout;
         GetStatusResponse status;
         try (AdminConnection connection = target.connect()) {
@@ -48,7 +55,7 @@ final class StatusCommand implements Callable<Integer> {
                     .getStatus(GetStatusRequest.newBuilder().setBackend(backend == null ? "" : backend).build());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                throw new CliFailure(ExitCodes.FAILED, "no backend \"" + backend + "\" at " + target.target
+                throw new CliFailure(ExitCodes.FAILED, "no backend \"" + backend + "\" at " + target.single()
                         + "; run \"lbctl status\" to list them");
             }
             throw RpcErrors.failure(target, e, deadline);

@@ -16,10 +16,14 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code lbctl watch}: follows the balancer live. When the balancer goes away it says so and reconnects
@@ -29,7 +33,10 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "watch", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
         description = {"Follow the balancer live: a snapshot, then one line per health change and periodic stats.",
                 "Reconnects with backoff when the balancer goes away; Ctrl-C stops (exit 0).",
-                "Exit codes: 0 stopped, 1 the balancer refused, 2 usage error, 3 balancer unreachable at start."})
+                "With several targets (--target a:9090,b:9090, or a context naming several), follows them all, each line"
+                        + " prefixed with its balancer; one unreachable at start is retried like one that went away.",
+                "Exit codes: 0 stopped, 1 the balancer refused (with several targets: every one of them), 2 usage error,"
+                        + " 3 balancer unreachable at start (one target only)."})
 final class WatchCommand implements Callable<Integer> {
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -48,7 +55,8 @@ final class WatchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile Context.CancellableContext current;
+    /** The balancers being watched; {@link #stop()} cancels their open streams from any thread. */
+    private final List<Follow> follows = new CopyOnWriteArrayList<>();
     private volatile boolean running;
 
     /** Whether {@link #call()} is in progress. */
@@ -59,10 +67,7 @@ final class WatchCommand implements Callable<Integer> {
     /** Ends the watch as Ctrl-C does; {@link #call()} then returns 0. Safe from any thread. */
     void stop() {
         stopped.countDown();
-        Context.CancellableContext call = current;
-        if (call != null) {
-            call.cancel(null);
-        }
+        follows.forEach(Follow::cancel);
     }
 
     @Override
@@ -81,34 +86,108 @@ final class WatchCommand implements Callable<Integer> {
         }
         WatchRequest request = WatchRequest.newBuilder()
                 .setStatsInterval(Durations.fromNanos(Math.round(intervalSeconds * 1e9))).build();
-        WatchPrinter printer = WatchPrinter.forMode(json, spec.commandLine().getOut());
+        List<Target> targets = target.all();
+        if (targets.size() == 1) {
+            return follow(new Follow(targets.get(0), WatchPrinter.forMode(json, spec.commandLine().getOut()), false), request);
+        }
+        return watchSeveral(targets, request);
+    }
+
+    /**
+     * One thread per balancer ({@code lbctl-watch-N}, owned by this call, which joins them all), each
+     * line prefixed with the balancer's address (in JSON, each event wrapped as
+     * {@code {"target": ..., "event": ...}}). A balancer unreachable at start is retried like one
+     * that went away; one that refuses (a certificate, a role) is dropped with a notice.
+     *
+     * @return 0 when stopped, 1 when every balancer refused
+     */
+    private int watchSeveral(List<Target> targets, WatchRequest request) throws InterruptedException {
+        target.tls().credentials(); // a missing certificate file is a usage error, told once rather than per balancer
+        PrintWriter out = spec.commandLine().getOut();
+        Object outLock = new Object();
+        int width = targets.stream().mapToInt(t -> t.toString().length()).max().orElse(0);
+        AtomicInteger refused = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            Target at = targets.get(i);
+            String padded = String.format("%-" + width + "s  ", at);
+            PrintWriter prefixed = LinePrefixer.writer(out, outLock, json
+                    ? line -> "{\"target\":\"" + at.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"event\":" + line + "}"
+                    : line -> padded + line);
+            Follow follow = new Follow(at, WatchPrinter.forMode(json, prefixed), true);
+            Thread thread = new Thread(() -> {
+                try {
+                    follow(follow, request);
+                } catch (CliFailure e) {
+                    refused.incrementAndGet();
+                    notice(e.getMessage() + "; no longer watching " + at);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "lbctl-watch-" + (i + 1));
+            thread.setDaemon(true);
+            threads.add(thread);
+        }
+        threads.forEach(Thread::start);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        return refused.get() == targets.size() ? ExitCodes.FAILED : ExitCodes.OK;
+    }
+
+    /** One balancer's watch: its address, its printer, and the stream open now (for {@link #stop()}). */
+    private static final class Follow {
+        final Target at;
+        final WatchPrinter printer;
+        /** With several balancers, one unreachable at start is retried rather than the end of the command. */
+        final boolean retryFromStart;
+        volatile Context.CancellableContext current;
+
+        Follow(Target at, WatchPrinter printer, boolean retryFromStart) {
+            this.at = at;
+            this.printer = printer;
+            this.retryFromStart = retryFromStart;
+        }
+
+        void cancel() {
+            Context.CancellableContext call = current;
+            if (call != null) {
+                call.cancel(null);
+            }
+        }
+    }
+
+    private int follow(Follow follow, WatchRequest request) throws InterruptedException {
+        follows.add(follow);
         Duration backoff = FIRST_BACKOFF;
         boolean everConnected = false;
-        try (AdminConnection connection = target.connect()) {
+        try (AdminConnection connection = new AdminConnection(follow.at, target.tls())) {
             while (!stopping()) {
-                Ended ended = watchOnce(connection, request, printer, everConnected);
+                Ended ended = watchOnce(follow, connection, request, everConnected);
                 if (stopping()) {
                     break;
                 }
                 if (ended.fatal != null) {
                     throw ended.fatal;
                 }
-                if (!everConnected && !ended.connected) {
-                    throw RpcErrors.failure(target, ended.error, null);
+                if (!everConnected && !ended.connected && !follow.retryFromStart) {
+                    throw RpcErrors.failure(follow.at, target.tls(), ended.error, null);
                 }
                 if (ended.connected) {
                     everConnected = true;
                     backoff = FIRST_BACKOFF;
-                    notice("lost the balancer at " + target.target + " (" + ended.reason + "); reconnecting in "
+                    notice("lost the balancer at " + follow.at + " (" + ended.reason + "); reconnecting in "
                             + Formats.age(backoff));
                 } else {
-                    notice("still cannot reach " + target.target + " (" + ended.reason + "); retrying in " + Formats.age(backoff));
+                    notice("still cannot reach " + follow.at + " (" + ended.reason + "); retrying in " + Formats.age(backoff));
                 }
                 if (stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
                     break;
                 }
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
+        } finally {
+            follows.remove(follow);
         }
         return ExitCodes.OK;
     }
@@ -117,9 +196,9 @@ final class WatchCommand implements Callable<Integer> {
     private record Ended(boolean connected, String reason, StatusRuntimeException error, CliFailure fatal) {
     }
 
-    private Ended watchOnce(AdminConnection connection, WatchRequest request, WatchPrinter printer, boolean reconnecting) {
+    private Ended watchOnce(Follow follow, AdminConnection connection, WatchRequest request, boolean reconnecting) {
         Context.CancellableContext call = Context.current().withCancellation();
-        current = call;
+        follow.current = call;
         if (stopping()) {
             call.cancel(null); // stop() ran before this call was visible to it
         }
@@ -130,21 +209,21 @@ final class WatchCommand implements Callable<Integer> {
             while (events.hasNext()) {
                 WatchEvent event = events.next();
                 if (!connected && reconnecting) {
-                    notice("reconnected to " + target.target);
+                    notice("reconnected to " + follow.at);
                 }
                 connected = true;
-                printer.print(event);
+                follow.printer.print(event);
             }
             return new Ended(connected, "it ended the watch, probably shutting down", null, null);
         } catch (StatusRuntimeException e) {
             if (retryable(e)) {
                 return new Ended(connected, RpcErrors.why(e, null), e, null);
             }
-            return new Ended(connected, null, e, RpcErrors.failure(target, e, null));
+            return new Ended(connected, null, e, RpcErrors.failure(follow.at, target.tls(), e, null));
         } finally {
             call.detach(previous);
             call.cancel(null);
-            current = null;
+            follow.current = null;
         }
     }
 

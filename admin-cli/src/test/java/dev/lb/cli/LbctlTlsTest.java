@@ -127,6 +127,35 @@ class LbctlTlsTest {
     }
 
     @Test
+    void anExpiredClientCertificateIsNamedBeforeConnecting() throws Exception {
+        Issued expired = ca.expiredClient("expired-alice", "alice");
+
+        Run run = run(withTls(expired, "status"));
+
+        assertEquals(ExitCodes.USAGE, run.exit, run.err);
+        assertEquals("lbctl: --cert " + expired.certificate() + " expired at 2020-01-02T00:00:00Z; get a new one signed"
+                + " by the balancer's client CA", run.err.strip());
+    }
+
+    @Test
+    void aBalancerCertificateForAnotherNameIsToldAsSuch() throws Exception {
+        Issued elsewhere = ca.server("elsewhere", "lb-9", "DNS:lb-9.example.com");
+        try (BackendServer other = BackendServer.start("127.0.0.1", 0, "b3");
+             Balancer misnamed = new Balancer(ConfigLoader.parse("{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0,"
+                     + " \"healthCheckInterval\": 3600, \"servers\": [{\"url\": \"http://127.0.0.1:" + other.port() + "\"}],"
+                     + " \"adminTls\": {\"certificateFile\": \"" + elsewhere.certificate() + "\", \"privateKeyFile\": \""
+                     + elsewhere.key() + "\", \"clientCaFile\": \"" + ca.caCertificate() + "\"}}", "test-config")).start()) {
+
+            Run run = run("status", "--target", "127.0.0.1:" + misnamed.adminPort(), "--cacert", ca.caCertificate().toString(),
+                    "--cert", operator.certificate().toString(), "--key", operator.key().toString());
+
+            assertEquals(ExitCodes.FAILED, run.exit, run.err);
+            assertEquals("lbctl: the balancer's certificate does not match 127.0.0.1 (connect by a name or address the"
+                    + " certificate lists)", run.err.strip());
+        }
+    }
+
+    @Test
     void tlsToAPlaintextAdminPortIsNamed() throws Exception {
         try (BackendServer other = BackendServer.start("127.0.0.1", 0, "b2");
              Balancer plaintext = new Balancer(ConfigLoader.parse("{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0,"

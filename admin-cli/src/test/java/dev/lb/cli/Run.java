@@ -4,6 +4,7 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Map;
 
 /** One in-JVM run of lbctl: its exit code and what it printed on stdout and stderr. */
 final class Run {
@@ -18,9 +19,17 @@ final class Run {
     }
 
     static Run run(String... args) {
+        return execute(Lbctl.commandLine(), args);
+    }
+
+    /** A run that sees {@code environment} as its environment variables, and no others. */
+    static Run withEnvironment(Map<String, String> environment, String... args) {
+        return execute(Lbctl.commandLine(environment), args);
+    }
+
+    private static Run execute(CommandLine lbctl, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine lbctl = Lbctl.commandLine();
         lbctl.setOut(new PrintWriter(out, true));
         lbctl.setErr(new PrintWriter(err, true));
         int exit = lbctl.execute(args);

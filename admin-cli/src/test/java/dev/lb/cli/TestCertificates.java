@@ -36,7 +36,32 @@ final class TestCertificates {
 
     /** A server certificate for 127.0.0.1 and localhost, written to {@code <file>.pem} and {@code <file>.key}. */
     public Issued server(String file, String commonName) throws IOException, InterruptedException {
-        return issue(file, commonName, "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+        return server(file, commonName, "IP:127.0.0.1,DNS:localhost");
+    }
+
+    /** A server certificate for the names and addresses in {@code subjectAltName} ("DNS:a.example,IP:10.0.0.5"). */
+    public Issued server(String file, String commonName, String subjectAltName) throws IOException, InterruptedException {
+        return issue(file, commonName, "subjectAltName=" + subjectAltName + "\nextendedKeyUsage=serverAuth\n");
+    }
+
+    /**
+     * A client certificate that expired in 2020, so expiry is tested without waiting for it. {@code openssl
+     * x509} (3.0) dates a certificate from now only; {@code openssl ca} takes explicit dates.
+     */
+    public Issued expiredClient(String file, String commonName) throws IOException, InterruptedException {
+        Files.writeString(dir.resolve(file + ".ext"), "extendedKeyUsage=clientAuth\n", StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve(file + ".index"), "", StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve(file + ".serial"), Long.toHexString(System.nanoTime() | (1L << 60)) + "\n",
+                StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve(file + ".cnf"), "[ca]\ndefault_ca = test_ca\n[test_ca]\ndatabase = " + file
+                + ".index\nserial = " + file + ".serial\nnew_certs_dir = .\ncertificate = " + caName + ".pem\nprivate_key = "
+                + caName + ".key\ndefault_md = sha256\nunique_subject = no\npolicy = any\n[any]\ncommonName = supplied\n",
+                StandardCharsets.US_ASCII);
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", file + ".key", "-out", file + ".csr", "-subj", "/CN=" + commonName);
+        openssl("ca", "-batch", "-notext", "-config", file + ".cnf", "-in", file + ".csr", "-out", file + ".pem",
+                "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-extfile", file + ".ext");
+        return new Issued(dir.resolve(file + ".pem"), dir.resolve(file + ".key"));
     }
 
     /** A client certificate whose subject CN is {@code commonName}. */

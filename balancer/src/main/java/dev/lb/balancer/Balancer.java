@@ -16,6 +16,8 @@ import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.backend.OutlierEvent;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BalancerConfig;
+import dev.lb.balancer.config.MetricsTlsConfig;
+import dev.lb.balancer.config.TlsConfig;
 import dev.lb.balancer.config.ServerKind;
 import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.discovery.Discovery;
@@ -411,7 +413,8 @@ public final class Balancer implements AutoCloseable {
         EdgeMetrics.upgrades(metrics.registry(), proxy::upgradeRequests);
         StatusPage page = new StatusPage(pool, metrics, clock);
         parts.push("status page sampler", page::close);
-        metricsServer = MetricsServer.start(config.metrics(), metrics.registry(), page, StatusPage.threadsNeeded());
+        HttpsConfigurator https = config.metrics().tls().isPresent() ? startMetricsTls(config.metrics().tls().get()) : null;
+        metricsServer = MetricsServer.start(config.metrics(), metrics.registry(), page, StatusPage.threadsNeeded(), https);
         parts.push("metrics server", () -> {
             metricsServer.close();
             metricsServer = null;
@@ -423,8 +426,25 @@ public final class Balancer implements AutoCloseable {
             statusPage = null;
         });
         proxy.observe(both(passiveHealth, metrics));
-        LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1,number,#}/metrics, status page on http://{0}:{1,number,#}/",
-                config.metrics().host(), metricsServer.port());
+        LOG.log(System.Logger.Level.INFO, "metrics on {2}://{0}:{1,number,#}/metrics, status page on {2}://{0}:{1,number,#}/",
+                config.metrics().host(), metricsServer.port(), https == null ? "http" : "https");
+    }
+
+    /**
+     * Loads {@code metricsTls} before the metrics listener binds; its certificate and key reload as the
+     * proxy's do, on their own watch.
+     */
+    private HttpsConfigurator startMetricsTls(MetricsTlsConfig tls) throws StartupException {
+        try {
+            CertificateStore store = CertificateStore.load(
+                    new TlsConfig(true, tls.certificateFile(), tls.privateKeyFile(), tls.reloadInterval()), clock);
+            parts.push("metrics certificate watch", store::close);
+            store.watch();
+            return TlsEndpoint.configurator(store, tls.clientCaFile());
+        } catch (TlsException e) {
+            // The loader names the proxy's "tls" fields; these are metricsTls's.
+            throw new StartupException(e.getMessage().replaceFirst("^tls\\.", "metricsTls."));
+        }
     }
 
     /** Tells {@code first}, then {@code second}, of each exchange. */

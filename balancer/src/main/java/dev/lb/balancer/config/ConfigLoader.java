@@ -100,7 +100,7 @@ public final class ConfigLoader {
                     "metricsPort", "metricsHost", "queue", "retryBudget", "server", "backendClient", "hashOn", "hashBalanceFactor",
                     "stickyCookie", "slowStartMs", "passiveHealth", "adminTls",
                     "adminAccess", "adminInsecure", "requestIdHeader",
-                    "accessLog", "tls", "dns", "discovery"));
+                    "accessLog", "tls", "dns", "discovery", "metricsTls"));
 
             int port = port(top, "port", null);
             String host = string(top, "host", "0.0.0.0");
@@ -341,7 +341,30 @@ public final class ConfigLoader {
                 throw problem("metricsPort", metricsPort + " is also the " + (metricsPort == port ? "proxy's \"port\"" : "\"adminPort\"")
                         + "; give the metrics endpoint a port of its own");
             }
-            return new MetricsConfig(true, metricsHost, metricsPort);
+            return new MetricsConfig(true, metricsHost, metricsPort, metricsTls(top));
+        }
+
+        /** {@code metricsTls}: HTTPS for Prometheus and the status page, a client certificate optional. */
+        private Optional<MetricsTlsConfig> metricsTls(ObjectNode top) throws ConfigException {
+            JsonNode node = top.get("metricsTls");
+            if (node == null || node.isNull()) {
+                return Optional.empty();
+            }
+            String p = "metricsTls";
+            ObjectNode t = object(node, p);
+            Fields.checkKnown(source, t, p, Set.of("certificateFile", "privateKeyFile", "clientCaFile",
+                    "reloadIntervalSeconds"));
+            Path certificate = requiredPath(t, p, "certificateFile", "the metrics listener's PEM certificate chain");
+            Path key = requiredPath(t, p, "privateKeyFile", "the PEM private key of that certificate");
+            String clientCa = string(t, p, "clientCaFile", null);
+            if (clientCa != null && clientCa.isBlank()) {
+                throw problem(join(p, "clientCaFile"), "is empty; give the path of the PEM CA that signs scrapers'"
+                        + " client certificates, or leave it out");
+            }
+            int reloadSeconds = integer(t, p, "reloadIntervalSeconds",
+                    (int) MetricsTlsConfig.DEFAULT_RELOAD_INTERVAL.toSeconds(), 1, 86_400);
+            return Optional.of(new MetricsTlsConfig(certificate, key, Optional.ofNullable(clientCa).map(Path::of),
+                    Duration.ofSeconds(reloadSeconds)));
         }
 
         /** The backends listed by URL; with a discovery source, the list may be empty or left out. */

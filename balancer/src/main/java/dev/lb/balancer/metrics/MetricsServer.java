@@ -3,6 +3,7 @@ package dev.lb.balancer.metrics;
 import dev.lb.balancer.StartupException;
 import dev.lb.balancer.config.MetricsConfig;
 import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpsConfigurator;
 import dev.lb.balancer.util.LocalPorts;
 import dev.lb.balancer.util.NamedThreadFactory;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * port goes to a root handler: the status page.
  */
 public final class MetricsServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(MetricsServer.class.getName());
     private final HTTPServer server;
 
     private MetricsServer(HTTPServer server) {
@@ -48,6 +50,15 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(MetricsConfig config, PrometheusRegistry registry, HttpHandler root, int threads)
             throws StartupException {
+        return start(config, registry, root, threads, null);
+    }
+
+    /**
+     * As {@link #start(MetricsConfig, PrometheusRegistry, HttpHandler, int)}, over HTTPS when {@code https}
+     * is given ({@code metricsTls}).
+     */
+    public static MetricsServer start(MetricsConfig config, PrometheusRegistry registry, HttpHandler root, int threads,
+                                      HttpsConfigurator https) throws StartupException {
         String where = config.host() + ":" + config.port();
         // Asked first: the JDK server under the exporter keeps the descriptor of a failed bind.
         switch (LocalPorts.check(config.host(), config.port())) {
@@ -65,7 +76,12 @@ public final class MetricsServer implements AutoCloseable {
             if (root != null) {
                 builder.defaultHandler(root);
             }
-            return new MetricsServer(builder.buildAndStart());
+            if (https != null) {
+                builder.httpsConfigurator(https);
+            }
+            MetricsServer started = new MetricsServer(builder.buildAndStart());
+            MetricsExposure.warning(config).ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
+            return started;
         } catch (BindException e) {
             throw inUse(where);
         } catch (IOException e) {

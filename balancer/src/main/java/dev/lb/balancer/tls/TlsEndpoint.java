@@ -6,9 +6,19 @@ import com.sun.net.httpserver.HttpsParameters;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The TLS settings of the proxy port: TLS 1.2 and 1.3 only, the JDK's default cipher suites (its
@@ -21,6 +31,56 @@ public final class TlsEndpoint {
     static final String[] ALPN = {"http/1.1"};
 
     private TlsEndpoint() {
+    }
+
+    /**
+     * The configurator for the metrics listener: the store's pair, and when {@code clientCaFile} is
+     * given, a client certificate signed by it required of every scraper. The CA file is read once, here.
+     *
+     * @throws TlsException when the CA file is missing or holds no certificate
+     */
+    public static HttpsConfigurator configurator(CertificateStore store, Optional<Path> clientCaFile) throws TlsException {
+        if (clientCaFile.isEmpty()) {
+            return configurator(store);
+        }
+        SSLContext context;
+        try {
+            context = SSLContext.getInstance("TLS");
+            context.init(new KeyManager[]{store.keyManager()}, trusting(clientCaFile.get()), null);
+        } catch (GeneralSecurityException e) {
+            throw new TlsException("tls: the JDK cannot make a TLS context (" + e.getMessage() + ")");
+        }
+        String[] protocols = Arrays.stream(context.getSupportedSSLParameters().getProtocols())
+                .filter(PROTOCOLS::contains).toArray(String[]::new);
+        return new HttpsConfigurator(context) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                ssl.setProtocols(protocols);
+                ssl.setUseCipherSuitesOrder(true);
+                ssl.setNeedClientAuth(true);
+                params.setSSLParameters(ssl);
+            }
+        };
+    }
+
+    private static TrustManager[] trusting(Path caFile) throws TlsException, GeneralSecurityException {
+        KeyStore cas = KeyStore.getInstance(KeyStore.getDefaultType());
+        try (InputStream in = Files.newInputStream(caFile)) {
+            cas.load(null, null);
+            int n = 0;
+            for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                cas.setCertificateEntry("ca-" + n++, ca);
+            }
+            if (n == 0) {
+                throw new TlsException("tls.clientCaFile " + caFile + ": no PEM certificate found");
+            }
+        } catch (IOException e) {
+            throw new TlsException("tls.clientCaFile " + caFile + ": cannot read (" + e.getMessage() + ")");
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(cas);
+        return factory.getTrustManagers();
     }
 
     /** The configurator for an {@code HttpsServer} serving the store's current pair. */

@@ -66,6 +66,7 @@ class AdminTlsTest {
     private static Issued viewer;
     private static Issued stranger;
     private static Issued foreign;
+    private static Issued expired;
 
     private final List<ManagedChannel> channels = new ArrayList<>();
     private AdminFixture fixture;
@@ -78,6 +79,7 @@ class AdminTlsTest {
         viewer = ca.client("victor", "victor");
         stranger = ca.client("mallory", "mallory");
         foreign = TestCertificates.newCa(certs, "rogue").client("rogue-alice", "alice");
+        expired = ca.expiredClient("expired-alice", "alice");
     }
 
     @AfterEach
@@ -183,6 +185,22 @@ class AdminTlsTest {
         // client would; Netty's own would hold back a certificate the server's CA list does not cover.
         AdvancedTlsX509KeyManager presentsAnyway = new AdvancedTlsX509KeyManager();
         presentsAnyway.updateIdentityCredentials(foreign.certificate().toFile(), foreign.key().toFile());
+        ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
+                .trustManager(ca.caCertificate().toFile()).keyManager(presentsAnyway).build();
+
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> stub(credentials).disable(DisableRequest.newBuilder().setBackend(backend).build()));
+
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.toString());
+        assertEquals(AdminState.READY, fixture.backend(backend).adminState());
+    }
+
+    @Test
+    void anExpiredCertificateFromTheRightCaIsRefusedEvenWithAnOperatorsName() throws Exception {
+        startWithRoles();
+        String backend = AdminFixture.url(fixture.backends.get(0));
+        AdvancedTlsX509KeyManager presentsAnyway = new AdvancedTlsX509KeyManager();
+        presentsAnyway.updateIdentityCredentials(expired.certificate().toFile(), expired.key().toFile());
         ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
                 .trustManager(ca.caCertificate().toFile()).keyManager(presentsAnyway).build();
 

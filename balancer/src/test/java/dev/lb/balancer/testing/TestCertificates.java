@@ -38,6 +38,26 @@ public final class TestCertificates {
         return issue(file, "/CN=" + commonName, "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
     }
 
+    /**
+     * A client certificate that expired in 2020, so expiry is tested without waiting for it. {@code openssl
+     * x509} (3.0) dates a certificate from now only; {@code openssl ca} takes explicit dates.
+     */
+    public Issued expiredClient(String file, String commonName) throws IOException, InterruptedException {
+        Files.writeString(dir.resolve(file + ".ext"), "extendedKeyUsage=clientAuth\n", StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve(file + ".index"), "", StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve(file + ".serial"), Long.toHexString(System.nanoTime() | (1L << 60)) + "\n",
+                StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve(file + ".cnf"), "[ca]\ndefault_ca = test_ca\n[test_ca]\ndatabase = " + file
+                + ".index\nserial = " + file + ".serial\nnew_certs_dir = .\ncertificate = " + caName + ".pem\nprivate_key = "
+                + caName + ".key\ndefault_md = sha256\nunique_subject = no\npolicy = any\n[any]\ncommonName = supplied\n",
+                StandardCharsets.US_ASCII);
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", file + ".key", "-out", file + ".csr", "-subj", "/CN=" + commonName);
+        openssl("ca", "-batch", "-notext", "-config", file + ".cnf", "-in", file + ".csr", "-out", file + ".pem",
+                "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-extfile", file + ".ext");
+        return new Issued(dir.resolve(file + ".pem"), dir.resolve(file + ".key"));
+    }
+
     /** A client certificate whose subject CN is {@code commonName}. */
     public Issued client(String file, String commonName) throws IOException, InterruptedException {
         return issue(file, "/CN=" + commonName, "extendedKeyUsage=clientAuth\n");
