@@ -136,31 +136,20 @@ final class Http1Codec {
             return Tokens.last(codings.get(codings.size() - 1)).equalsIgnoreCase("chunked")
                     ? State.READING_CHUNK_SIZE : State.READING_UNTIL_CLOSE;
         }
-        List<String> lengths = head.values("Content-Length");
-        if (lengths.isEmpty()) {
-            return State.READING_UNTIL_CLOSE;
-        }
-        if (!isOneLength(lengths)) {
+        String length;
+        try {
+            length = ContentLength.single(head.values("Content-Length"));
+        } catch (NumberFormatException differing) {
             return State.CLOSED;
         }
-        remaining = ContentLength.parse(lengths.get(0));
-        return remaining == 0 ? State.BODY_READ : State.READING_FIXED_LENGTH;
-    }
-
-    /**
-     * Whether every Content-Length field is valid and gives the same length. Reading the last of two
-     * that differ (as OkHttp's {@code header(name)} would) ends the body where the backend did not mean
-     * it to, and the rest becomes the next answer on this connection: RFC 9112 section 6.3 makes it an
-     * invalid framing (the proxy answers 502).
-     */
-    private static boolean isOneLength(List<String> lengths) {
-        String first = lengths.get(0).trim();
-        for (String length : lengths) {
-            if (!ContentLength.isValid(length) || !length.trim().equals(first)) {
-                return false;
-            }
+        if (length == null) {
+            return State.READING_UNTIL_CLOSE;
         }
-        return true;
+        if (!ContentLength.isValid(length)) {
+            return State.CLOSED;
+        }
+        remaining = ContentLength.parse(length);
+        return remaining == 0 ? State.BODY_READ : State.READING_FIXED_LENGTH;
     }
 
     /** The answer's body as a stream; reading it drives the body states. */
@@ -314,7 +303,7 @@ final class Http1Codec {
             if (line.isEmpty()) {
                 return;
             }
-            budget -= line.length() + 2;
+            budget -= in.lastLineBytes();
             if (budget < 0) {
                 throw new ProtocolException("chunked trailers larger than " + max + " bytes");
             }
