@@ -43,7 +43,7 @@ final class RequestValidator {
     Optional<ProxyException> check(HttpExchange exchange) {
         String protocol = exchange.getProtocol();
         if (!protocol.equals("HTTP/1.1") && !protocol.equals("HTTP/1.0")) {
-            return reject(505, "HTTP version " + protocol + " is not supported; use HTTP/1.1");
+            return reject(505, "HTTP version " + printable(protocol) + " is not supported; use HTTP/1.1");
         }
         if (!CharClass.TOKEN.matchesAll(exchange.getRequestMethod())) {
             return reject(400, "invalid request method");
@@ -169,6 +169,21 @@ final class RequestValidator {
             return true;
         }
         return value.charAt(hostEnd) == ':' && end - hostEnd - 1 <= 5 && CharClass.DIGIT.matches(value, hostEnd + 1, end);
+    }
+
+    /**
+     * The client's text as it may appear in the one-line answer and the log: at most 16 characters, each
+     * outside printable ASCII as '?'. Found by the request fuzz target: a version token holding a line
+     * break made a two-line reason.
+     */
+    private static String printable(String text) {
+        String cut = text.length() > 16 ? text.substring(0, 16) + "..." : text;
+        StringBuilder out = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return out.toString();
     }
 
     private static boolean isHttpScheme(String scheme) {
