@@ -56,6 +56,12 @@ final class RequestValidator {
         if (target.getScheme() != null && !isHttpScheme(target.getScheme())) {
             return reject(400, "absolute request target must be http or https");
         }
+        // RFC 9112 3.2: origin form ("/path") or absolute form; anything else ("@", "*", "a/b") has no
+        // path to forward. The JDK's server answers such targets 404 itself; other servers hand them on,
+        // and the translation would fail on them (found by the request fuzz target).
+        if (target.getScheme() == null && !RequestTargets.rawPath(target).startsWith("/")) {
+            return reject(400, "request target must be a path starting with / or an absolute http(s) URL");
+        }
         // The JDK server hands CONNECT's authority-form target on as a URI with a scheme (refused just
         // above); Jetty's server hands it on as "/", so the method itself is refused: no tunnels.
         if (exchange.getRequestMethod().equals("CONNECT")) {
