@@ -41,11 +41,13 @@ final class RequestTargets {
      * {@code //b}; RFC 9112 section 3.2.1 makes the whole of it the path, so the authority is put back.
      */
     static String rawPath(URI target) {
-        String path = target.getRawPath() == null ? "" : target.getRawPath();
-        if (target.getScheme() == null && target.getRawAuthority() != null) {
-            return "//" + target.getRawAuthority() + path;
+        if (target.getScheme() == null) {
+            // [//authority]path[?query], as sent: an empty authority ("///x") is dropped by getRawAuthority
+            String sent = target.getRawSchemeSpecificPart();
+            int query = sent.indexOf('?');
+            return query < 0 ? sent : sent.substring(0, query);
         }
-        return path;
+        return target.getRawPath() == null ? "" : target.getRawPath();
     }
 
     /** Only characters OkHttp keeps as they are, and well-formed percent-escapes (but no escaped dot). */
