@@ -22,8 +22,8 @@ final class RequestTargets {
 
     /** Path and query, e.g. {@code /a/b?x=1}; {@code /} for an empty path. */
     static String originForm(URI target) {
-        String path = target.getRawPath();
-        if (path == null || path.isEmpty()) {
+        String path = rawPath(target);
+        if (path.isEmpty()) {
             path = "/";
         }
         String query = target.getRawQuery();
@@ -33,6 +33,21 @@ final class RequestTargets {
         HttpUrl url = RequestTranslation.targetUrl(BASE, target);
         String encodedQuery = url.encodedQuery();
         return encodedQuery == null ? url.encodedPath() : url.encodedPath() + "?" + encodedQuery;
+    }
+
+    /**
+     * The target's path as the client sent it. A server parses an origin-form target such as {@code
+     * //a//b} as a URI, which reads its first segment as an authority ({@code a}) and leaves the path
+     * {@code //b}; RFC 9112 section 3.2.1 makes the whole of it the path, so the authority is put back.
+     */
+    static String rawPath(URI target) {
+        if (target.getScheme() == null) {
+            // [//authority]path[?query], as sent: an empty authority ("///x") is dropped by getRawAuthority
+            String sent = target.getRawSchemeSpecificPart();
+            int query = sent.indexOf('?');
+            return query < 0 ? sent : sent.substring(0, query);
+        }
+        return target.getRawPath() == null ? "" : target.getRawPath();
     }
 
     /** Only characters OkHttp keeps as they are, and well-formed percent-escapes (but no escaped dot). */

@@ -26,8 +26,8 @@ final class RequestTranslation {
      * kept: the backend is always one of ours, never the host the client named.
      */
     static HttpUrl targetUrl(HttpUrl backend, URI uri) {
-        String path = uri.getRawPath();
-        if (path == null || path.isEmpty()) {
+        String path = RequestTargets.rawPath(uri);
+        if (path.isEmpty()) {
             path = "/";
         }
         String query = uri.getRawQuery();

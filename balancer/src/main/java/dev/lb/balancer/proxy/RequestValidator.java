@@ -43,7 +43,7 @@ final class RequestValidator {
     Optional<ProxyException> check(HttpExchange exchange) {
         String protocol = exchange.getProtocol();
         if (!protocol.equals("HTTP/1.1") && !protocol.equals("HTTP/1.0")) {
-            return reject(505, "HTTP version " + protocol + " is not supported; use HTTP/1.1");
+            return reject(505, "HTTP version " + printable(protocol) + " is not supported; use HTTP/1.1");
         }
         if (!CharClass.TOKEN.matchesAll(exchange.getRequestMethod())) {
             return reject(400, "invalid request method");
@@ -55,6 +55,12 @@ final class RequestValidator {
         }
         if (target.getScheme() != null && !isHttpScheme(target.getScheme())) {
             return reject(400, "absolute request target must be http or https");
+        }
+        // RFC 9112 3.2: origin form ("/path") or absolute form; anything else ("@", "*", "a/b") has no
+        // path to forward. The JDK's server answers such targets 404 itself; other servers hand them on,
+        // and the translation would fail on them (found by the request fuzz target).
+        if (target.getScheme() == null && !RequestTargets.rawPath(target).startsWith("/")) {
+            return reject(400, "request target must be a path starting with / or an absolute http(s) URL");
         }
         // The JDK server hands CONNECT's authority-form target on as a URI with a scheme (refused just
         // above); Jetty's server hands it on as "/", so the method itself is refused: no tunnels.
@@ -169,6 +175,21 @@ final class RequestValidator {
             return true;
         }
         return value.charAt(hostEnd) == ':' && end - hostEnd - 1 <= 5 && CharClass.DIGIT.matches(value, hostEnd + 1, end);
+    }
+
+    /**
+     * The client's text as it may appear in the one-line answer and the log: at most 16 characters, each
+     * outside printable ASCII as '?'. Found by the request fuzz target: a version token holding a line
+     * break made a two-line reason.
+     */
+    private static String printable(String text) {
+        String cut = text.length() > 16 ? text.substring(0, 16) + "..." : text;
+        StringBuilder out = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return out.toString();
     }
 
     private static boolean isHttpScheme(String scheme) {

@@ -40,7 +40,8 @@ final class ResponseTranslation {
      */
     static long responseLength(String method, ResponseHead response, Headers out) {
         int code = response.code();
-        String backendLength = response.header("Content-Length");
+        // Several Content-Length fields that differ: NumberFormatException, as for an invalid one (502).
+        String backendLength = ContentLength.single(response.values("Content-Length"));
         if (method.equals("HEAD") || code == 304) {
             if (backendLength != null) {
                 out.set("Content-Length", Long.toString(parseLength(backendLength)));

@@ -21,6 +21,8 @@ final class BackendInput {
     private final byte[] buffer;
     private int pos;
     private int limit;
+    /** Bytes of the last line read, its line end included: what a limit in bytes counts. */
+    private int lastLineBytes;
 
     BackendInput(InputStream in, int size) {
         this.in = in;
@@ -76,6 +78,7 @@ final class BackendInput {
                         line = decode(partial, 0, partialLength + length);
                     }
                     pos = i + 1;
+                    lastLineBytes = partialLength + length + 1;
                     return line;
                 }
             }
@@ -93,6 +96,14 @@ final class BackendInput {
                 throw new EOFException(EOF_MESSAGE);
             }
         }
+    }
+
+    /**
+     * The size in bytes of the line {@link #readLine} returned last, CR and LF included. Limits are in
+     * bytes, and the decoded line can be up to three times shorter in chars.
+     */
+    int lastLineBytes() {
+        return lastLineBytes;
     }
 
     private boolean fill() throws IOException {

@@ -20,6 +20,25 @@ public final class ContentLength {
         return true;
     }
 
+    /**
+     * The one Content-Length that every field of a message gives, or null when there is none. Several
+     * fields that differ leave the message without a trustworthy end (RFC 9112 section 6.3): a {@link
+     * NumberFormatException}, as for an invalid value. Reading only the last, as OkHttp's {@code
+     * header(name)} does, would end the body where the sender did not.
+     */
+    public static String single(java.util.List<String> values) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        String first = values.get(0).trim();
+        for (String value : values) {
+            if (!value.trim().equals(first)) {
+                throw new NumberFormatException("differing Content-Length values " + values);
+            }
+        }
+        return first;
+    }
+
     /** The value as a number; {@link NumberFormatException} unless it {@linkplain #isValid is valid}. */
     public static long parse(String value) {
         if (!isValid(value)) {

@@ -136,7 +136,12 @@ final class Http1Codec {
             return Tokens.last(codings.get(codings.size() - 1)).equalsIgnoreCase("chunked")
                     ? State.READING_CHUNK_SIZE : State.READING_UNTIL_CLOSE;
         }
-        String length = head.header("Content-Length");
+        String length;
+        try {
+            length = ContentLength.single(head.values("Content-Length"));
+        } catch (NumberFormatException differing) {
+            return State.CLOSED;
+        }
         if (length == null) {
             return State.READING_UNTIL_CLOSE;
         }
@@ -247,14 +252,18 @@ final class Http1Codec {
         };
     }
 
-    /** Hex digits, then optional whitespace and ";extensions", which are ignored. */
+    /**
+     * ASCII hex digits, then optional spaces or tabs and ";extensions", which are ignored (RFC 9112
+     * section 7.1). Nothing else: a parser that also took other Unicode digits or a stray CR or NUL
+     * here would find a chunk boundary where the backend's framing has none.
+     */
     private long chunkSize() throws IOException {
         String line = in.readLine(limits.maxChunkSizeLine());
         long size = 0;
         int digits = 0;
         int i = 0;
         for (; i < line.length(); i++) {
-            int digit = Character.digit(line.charAt(i), 16);
+            int digit = hexDigit(line.charAt(i));
             if (digit < 0) {
                 break;
             }
@@ -263,11 +272,27 @@ final class Http1Codec {
             }
             size = size * 16 + digit;
         }
-        String rest = line.substring(i).trim();
-        if (digits == 0 || !rest.isEmpty() && !rest.startsWith(";")) {
+        while (i < line.length() && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+            i++;
+        }
+        if (digits == 0 || i < line.length() && line.charAt(i) != ';') {
             throw new ProtocolException("expected chunk size and optional extensions but was \"" + shortened(line) + "\"");
         }
         return size;
+    }
+
+    /** The value of an ASCII hex digit, or -1 ({@link Character#digit} also takes other scripts' digits). */
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     private void skipTrailers() throws IOException {
@@ -278,7 +303,7 @@ final class Http1Codec {
             if (line.isEmpty()) {
                 return;
             }
-            budget -= line.length() + 2;
+            budget -= in.lastLineBytes();
             if (budget < 0) {
                 throw new ProtocolException("chunked trailers larger than " + max + " bytes");
             }

@@ -77,13 +77,13 @@ public record ResponseHead(int code, boolean http11, String[] namesAndValues) {
     static ResponseHead read(BackendInput in, Http1Limits limits) throws IOException {
         int budget = limits.maxHeadBytes();
         String statusLine = in.readLine(budget);
-        budget -= statusLine.length() + 2;
+        budget -= in.lastLineBytes();
         int code = statusCode(statusLine);
         boolean http11 = statusLine.startsWith("HTTP/1.1");
         List<String> fields = new ArrayList<>(32);
         while (true) {
             String line = in.readLine(Math.max(0, budget));
-            budget -= line.length() + 2;
+            budget -= in.lastLineBytes();
             if (line.isEmpty()) {
                 return new ResponseHead(code, http11, fields.toArray(new String[0]));
             }

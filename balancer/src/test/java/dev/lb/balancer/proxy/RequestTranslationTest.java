@@ -18,8 +18,10 @@ class RequestTranslationTest {
             "http://other.example:9000/abs?x=1", ""})
     void targetUrlIsWhatParsingTheWholeUrlGives(String target) {
         URI uri = URI.create(target);
+        // Origin form: the target as sent is the path and query (RFC 9112 3.2.1), "//double//slash" too.
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        String pathAndQuery = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+        String pathAndQuery = uri.getScheme() == null ? (target.isEmpty() ? "/" : target)
+                : uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
         HttpUrl parsed = HttpUrl.get("http://127.0.0.1:8001" + pathAndQuery);
 
         HttpUrl built = RequestTranslation.targetUrl(BACKEND, uri);

@@ -62,6 +62,8 @@ public final class ScriptedBackend implements AutoCloseable {
         return t;
     });
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    /** The bytes of each recorded request as they arrived, head and body, in the order of {@link #requests}. */
+    private final List<byte[]> rawRequests = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger closed = new AtomicInteger();
@@ -101,6 +103,11 @@ public final class ScriptedBackend implements AutoCloseable {
 
     public List<Recorded> requests() {
         return List.copyOf(requests);
+    }
+
+    /** Each recorded request's bytes exactly as they arrived (chunked framing included), in arrival order. */
+    public List<byte[]> rawRequests() {
+        return List.copyOf(rawRequests);
     }
 
     public Recorded last() {
@@ -149,7 +156,8 @@ public final class ScriptedBackend implements AutoCloseable {
 
     private void serve(Socket socket, int id) {
         try (socket) {
-            InputStream in = new BufferedInputStream(socket.getInputStream());
+            Tee tee = new Tee(new BufferedInputStream(socket.getInputStream()));
+            InputStream in = tee;
             OutputStream out = socket.getOutputStream();
             boolean first = true;
             while (true) {
@@ -164,12 +172,14 @@ public final class ScriptedBackend implements AutoCloseable {
                 if (request == null) {
                     return;
                 }
+                byte[] raw = tee.take();
                 if (request.target().equals("/health")) {
                     // the balancer's active checks: answered here, not recorded
                     out.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n".getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
                     continue;
                 }
+                rawRequests.add(raw);
                 requests.add(request);
                 responder.respond(request, socket, out);
                 if (socket.isClosed() || "close".equalsIgnoreCase(request.header("Connection"))) {
@@ -225,6 +235,39 @@ public final class ScriptedBackend implements AutoCloseable {
             body.write(bytes);
         }
         return new Recorded(head.method(), head.target(), headers, body.toByteArray(), id);
+    }
+
+    /** Keeps a copy of every byte read through it, until taken. */
+    private static final class Tee extends java.io.FilterInputStream {
+        private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
+
+        Tee(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                copy.write(b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                copy.write(buffer, offset, n);
+            }
+            return n;
+        }
+
+        byte[] take() {
+            byte[] bytes = copy.toByteArray();
+            copy.reset();
+            return bytes;
+        }
     }
 
     private static String line(InputStream in) throws IOException {
