@@ -54,6 +54,8 @@ public final class Backend {
     private final AtomicLong rampTurns = new AtomicLong();
     /** 5xx answers in a row; reset by any other answer. */
     private final AtomicInteger consecutive5xx = new AtomicInteger();
+    /** Connect time-outs seen by requests since the last answer; see {@link #recordConnectTimeout}. */
+    private final AtomicInteger connectTimeoutsInARow = new AtomicInteger();
     /** Out of rotation for bad answers until this instant; null when not ejected. */
     private volatile Instant ejectedUntil;
     private volatile String ejectionReason = "";
@@ -99,6 +101,27 @@ public final class Backend {
     public boolean rampTurn(double share) {
         long k = rampTurns.getAndIncrement();
         return (long) Math.floor((k + 1) * share) > (long) Math.floor(k * share);
+    }
+
+    /**
+     * Counts a request whose connect to this backend timed out; the time-outs in a row with no answer
+     * between them, this one included (see {@link #recordReached}).
+     */
+    public int recordConnectTimeout() {
+        return connectTimeoutsInARow.incrementAndGet();
+    }
+
+    /** The backend answered a request: a run of connect time-outs is over. */
+    public void recordReached() {
+        // Read first: the common case (no run) writes nothing, so answers do not contend on one line.
+        if (connectTimeoutsInARow.get() != 0) {
+            clearConnectTimeouts();
+        }
+    }
+
+    /** Starts counting connect time-outs afresh: after an answer, or once they took the backend out. */
+    public void clearConnectTimeouts() {
+        connectTimeoutsInARow.set(0);
     }
 
     /** Counts a 5xx answer; the 5xx answers in a row, this one included. */

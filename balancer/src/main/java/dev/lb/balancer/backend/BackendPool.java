@@ -225,6 +225,21 @@ public final class BackendPool {
     }
 
     /**
+     * Connect time-outs in a row, seen by requests, that take a backend out of rotation at the least:
+     * three, as HAProxy's {@code fall} default, since one says little (see the proxy's reportUnreached).
+     */
+    public static final int MIN_CONNECT_TIMEOUTS_IN_A_ROW = 3;
+
+    /**
+     * Whether {@code inARow} connect time-outs seen by requests take a backend out of rotation: as many
+     * as failed checks would ({@link HealthPolicy#unhealthyThreshold}), and never fewer than
+     * {@value #MIN_CONNECT_TIMEOUTS_IN_A_ROW}.
+     */
+    public boolean enoughConnectTimeouts(int inARow) {
+        return inARow >= Math.max(MIN_CONNECT_TIMEOUTS_IN_A_ROW, policy.unhealthyThreshold());
+    }
+
+    /**
      * A request could not reach the backend at all (connection refused or reset before any byte went
      * out): take it out of rotation now instead of waiting for the next check. Active checks bring it
      * back. Called on request threads: queued in the control context, never waited for.

@@ -216,7 +216,7 @@ public final class ProxyHandler implements HttpHandler {
                         String reason = reason(attempt, e);
                         backend.recordFailure(reason);
                         if (unreached(attempt, body)) {
-                            pool.reportUnreachable(backend, reason);
+                            reportUnreached(backend, reason, e);
                         }
                         tried.add(backend);
                         next = another(tried, affinity.placement(), attempt, body, reason, facts);
@@ -225,6 +225,7 @@ public final class ProxyHandler implements HttpHandler {
                     }
                     throw failed(backend, attempt, body, e, facts);
                 }
+                backend.recordReached();
                 relay(exchange, backend, response, affinity, facts);
                 return;
             } finally {
@@ -298,6 +299,26 @@ public final class ProxyHandler implements HttpHandler {
     }
 
     /** Nothing left the balancer: connect-level failures, with no client byte consumed, go elsewhere. */
+    /**
+     * A request could not reach the backend. A refusal or reset is certain: the backend leaves rotation
+     * at once. A connect that timed out is not: on a starved machine (a request thread that waited for a
+     * core past its deadline) or a moment's backlog it says more about this host than the backend, and
+     * one such request must not empty the pool (it did, under overload, every backend going DOWN for
+     * one time-out each). So time-outs take a backend out only at the health policy's
+     * {@code unhealthyThreshold} in a row, with no answer between them.
+     */
+    private void reportUnreached(Backend backend, String reason, IOException e) {
+        if (!isTimeout(e)) {
+            pool.reportUnreachable(backend, reason);
+            return;
+        }
+        int inARow = backend.recordConnectTimeout();
+        if (pool.enoughConnectTimeouts(inARow)) {
+            backend.clearConnectTimeouts();
+            pool.reportUnreachable(backend, reason + ", " + inARow + " in a row");
+        }
+    }
+
     private static boolean unreached(Attempt attempt, StreamingRequestBody body) {
         return !attempt.requestSent() && (body == null || !body.started());
     }
@@ -310,7 +331,7 @@ public final class ProxyHandler implements HttpHandler {
         String reason = reason(attempt, e);
         backend.recordFailure(reason);
         if (unreached(attempt, body)) {
-            pool.reportUnreachable(backend, reason);
+            reportUnreached(backend, reason, e);
         }
         LOG.log(System.Logger.Level.DEBUG, "request to {0}{1} failed: {2}", backend, facts.logSuffix(), reason);
         if (timeout && attempt.requestSent()) {
