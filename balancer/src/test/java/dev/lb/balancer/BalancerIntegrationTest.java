@@ -4,8 +4,8 @@ import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.BalancerConfig;
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.TestConfigs;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package dev.lb.balancer.admin;
 
-import dev.lb.balancer.testing.Await;
 import dev.lb.admin.v1.AddBackendRequest;
 import dev.lb.admin.v1.AdminChange;
 import dev.lb.admin.v1.AdminChangeKind;
@@ -26,6 +25,7 @@ import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.testing.Await;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -1,6 +1,5 @@
 package dev.lb.balancer.admin;
 
-import dev.lb.balancer.testing.Await;
 import dev.lb.admin.v1.BackendStatus;
 import dev.lb.admin.v1.GetStatusRequest;
 import dev.lb.admin.v1.GetStatusResponse;
@@ -13,6 +12,7 @@ import dev.lb.admin.v1.WatchRequest;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.CheckResult;
+import dev.lb.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,6 @@ import dev.lb.admin.v1.ReloadRequest;
 import dev.lb.admin.v1.WatchEvent;
 import dev.lb.admin.v1.WatchRequest;
 import dev.lb.balancer.backend.AdminState;
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.TestCertificates;
 import dev.lb.balancer.testing.TestCertificates.Issued;
 import io.grpc.ChannelCredentials;
@@ -28,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.testing.Await;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;

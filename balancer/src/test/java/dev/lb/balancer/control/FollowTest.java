@@ -5,6 +5,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.ServerConfig;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import static dev.lb.balancer.control.LiveBalancer.await;
 import static dev.lb.balancer.control.LiveBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,13 +49,13 @@ class FollowTest {
         assertEquals(List.of("added " + url(extra) + " (weight 1)"), changes);
         Backend joined = live.balancer().pool().find(url(extra)).orElseThrow();
         assertEquals(SOURCE, joined.source());
-        await("the discovered backend passes its first check", () -> joined.health() == HealthState.UP);
+        Await.until("the discovered backend passes its first check", () -> joined.health() == HealthState.UP);
 
         assertTrue(live.control().reload().applied());
         assertEquals(2, live.balancer().pool().all().size(), "a reload leaves discovered backends to their source");
 
         live.control().follow(SOURCE, List.of(), "test");
-        await("the dropped backend is drained and leaves", () -> urls().equals(Set.of(url(live.server(0)))));
+        Await.until("the dropped backend is drained and leaves", () -> urls().equals(Set.of(url(live.server(0)))));
     }
 
     @Test
@@ -80,10 +80,10 @@ class FollowTest {
         ServerConfig found = server(url(extra), 1);
         live.control().follow(SOURCE, List.of(found), "test");
         Backend first = live.balancer().pool().find(url(extra)).orElseThrow();
-        await("the discovered backend is up", () -> first.health() == HealthState.UP);
+        Await.until("the discovered backend is up", () -> first.health() == HealthState.UP);
         live.control().disable(url(live.server(0)));
         var slow = live.getAsync("/delay/1500");
-        await("the slow request reaches the discovered backend", () -> first.inFlight() == 1);
+        Await.until("the slow request reaches the discovered backend", () -> first.inFlight() == 1);
 
         // when the source drops it and names it again while it drains
         live.control().follow(SOURCE, List.of(), "test");
@@ -91,7 +91,7 @@ class FollowTest {
 
         // then the request finishes and the backend joins again as a new member
         assertEquals(200, slow.get(30, TimeUnit.SECONDS).statusCode());
-        await("the backend is back", () -> live.balancer().pool().find(url(extra)).map(b -> b != first).orElse(false));
+        Await.until("the backend is back", () -> live.balancer().pool().find(url(extra)).map(b -> b != first).orElse(false));
         assertEquals(SOURCE, live.balancer().pool().find(url(extra)).orElseThrow().source());
     }
 

@@ -7,6 +7,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.ConfigException;
 import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.testing.Await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -16,13 +17,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -30,9 +29,6 @@ import java.util.stream.Collectors;
  * ephemeral ports; plus the few client helpers the runtime tests share.
  */
 public final class LiveBalancer implements AutoCloseable {
-    /** Deadline for anything that should happen within a few health-check intervals on a loaded machine. */
-    public static final Duration PATIENCE = Duration.ofSeconds(20);
-
     private final Path configFile;
     private final List<BackendServer> servers = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -137,24 +133,8 @@ public final class LiveBalancer implements AutoCloseable {
 
     public void awaitAllUp() {
         // The config's "healthy" is only a guess: wait for a real check of each backend.
-        await("every backend checked and UP", () -> balancer.pool().all().stream()
+        Await.until("every backend checked and UP", () -> balancer.pool().all().stream()
                 .allMatch(b -> b.totalChecks() > 0 && b.health() == HealthState.UP));
-    }
-
-    /** Polls {@code condition} until it holds, failing after {@link #PATIENCE}. */
-    public static void await(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + PATIENCE.toSeconds() + " s waiting for: " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what);
-            }
-        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.RetryBudgetConfig;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.lb.balancer.control.LiveBalancer.await;
 import static dev.lb.balancer.control.LiveBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,7 +68,7 @@ class ReloadTest {
         }, "reload-test-load");
         load.start();
         try {
-            await("some traffic before the reload", () -> answered.get() >= 20);
+            Await.until("some traffic before the reload", () -> answered.get() >= 20);
             live.writeConfig(List.of(kept, joining), "");
 
             ReloadOutcome outcome = live.control().reload();
@@ -77,10 +77,10 @@ class ReloadTest {
             assertEquals(List.of("removing " + url(dropped) + " (draining " + outcomeInFlight(outcome) + " in flight)",
                     "added " + url(joining) + " (weight 1)"), outcome.changes());
             assertEquals(List.of(), outcome.needsRestart());
-            await("the removed backend to leave", () -> !live.balancer().pool().contains(droppedBackend));
-            await("the new backend to join", () -> live.balancer().pool().available().contains(live.backend(joining)));
+            Await.until("the removed backend to leave", () -> !live.balancer().pool().contains(droppedBackend));
+            Await.until("the new backend to join", () -> live.balancer().pool().available().contains(live.backend(joining)));
             int at = answered.get();
-            await("more traffic after the reload", () -> answered.get() >= at + 20);
+            Await.until("more traffic after the reload", () -> answered.get() >= at + 20);
         } finally {
             loading.set(false);
             load.join(10_000);
@@ -167,8 +167,8 @@ class ReloadTest {
         assertTrue(outcome.applied(), outcome.summary());
         Backend healthy = live.backend(live.server(0));
         long checksAtReload = healthy.totalChecks();
-        await("the failing backend DOWN", () -> !live.balancer().pool().available().contains(failing));
-        await("checks repeating at the new 1 s interval (the old one was an hour)",
+        Await.until("the failing backend DOWN", () -> !live.balancer().pool().available().contains(failing));
+        Await.until("checks repeating at the new 1 s interval (the old one was an hour)",
                 () -> healthy.totalChecks() >= checksAtReload + 3);
         assertEquals(Duration.ofSeconds(1), live.balancer().healthChecker().config().interval());
     }
@@ -188,7 +188,7 @@ class ReloadTest {
                 outcome.changes());
         assertEquals(1, first.weight());
         assertEquals(AdminState.READY, second.adminState());
-        await("the re-enabled backend back in rotation", () -> live.balancer().pool().available().contains(second));
+        Await.until("the re-enabled backend back in rotation", () -> live.balancer().pool().available().contains(second));
     }
 
     @Test
@@ -203,9 +203,9 @@ class ReloadTest {
                 .inheritIO().start();
 
         assertEquals(0, kill.waitFor());
-        await("the reload triggered by SIGHUP", () -> !published.isEmpty());
+        Await.until("the reload triggered by SIGHUP", () -> !published.isEmpty());
         assertTrue(published.get(0).applied(), published.get(0).summary());
-        await("the backend named in the new file to join",
+        Await.until("the backend named in the new file to join",
                 () -> live.balancer().pool().available().contains(live.backend(joining)));
     }
 

@@ -7,6 +7,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.Drain;
 import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lb.balancer.control.LiveBalancer.await;
 import static dev.lb.balancer.control.LiveBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,7 +46,7 @@ class RuntimeControlTest {
         live = LiveBalancer.start(dir, 2, "");
         List<AdminEvent> events = recordAdminEvents();
         CompletableFuture<HttpResponse<String>> slow = live.getAsync("/delay/1500");
-        await("the slow request to reach a backend",
+        Await.until("the slow request to reach a backend",
                 () -> live.balancer().pool().all().stream().anyMatch(b -> b.inFlight() == 1));
         Backend busy = live.balancer().pool().all().stream().filter(b -> b.inFlight() == 1).findFirst().orElseThrow();
         List<Integer> progress = new CopyOnWriteArrayList<>();
@@ -64,7 +64,7 @@ class RuntimeControlTest {
         assertSame(drain, drain.completion().get(10, TimeUnit.SECONDS));
         assertEquals(0, busy.inFlight());
         assertEquals(List.of(0), progress, "progress reports the count going down to 0");
-        await("a DRAINED event", () -> events.stream().anyMatch(e -> e.change() == AdminEvent.Change.DRAINED
+        Await.until("a DRAINED event", () -> events.stream().anyMatch(e -> e.change() == AdminEvent.Change.DRAINED
                 && e.backend().equals(busy.name())));
     }
 
@@ -80,7 +80,7 @@ class RuntimeControlTest {
     void enableAbandonsARunningDrainAndReturnsTheBackendToRotation() throws Exception {
         live = LiveBalancer.start(dir, 2, "");
         CompletableFuture<HttpResponse<String>> slow = live.getAsync("/delay/1500");
-        await("the slow request to reach a backend",
+        Await.until("the slow request to reach a backend",
                 () -> live.balancer().pool().all().stream().anyMatch(b -> b.inFlight() == 1));
         Backend busy = live.balancer().pool().all().stream().filter(b -> b.inFlight() == 1).findFirst().orElseThrow();
         Drain drain = live.control().drain(busy.name());
@@ -111,7 +111,7 @@ class RuntimeControlTest {
         live.control().enable(url(first));
 
         assertEquals(AdminState.READY, backend.adminState());
-        await("a fresh passing check to bring it back", () -> backend.totalChecks() > checksBefore
+        Await.until("a fresh passing check to bring it back", () -> backend.totalChecks() > checksBefore
                 && live.balancer().pool().available().contains(backend));
         assertTrue(live.spread(20).containsKey(first.name()), "traffic resumes");
     }
@@ -127,10 +127,10 @@ class RuntimeControlTest {
 
         assertEquals("extra", added.name());
         assertTrue(live.balancer().pool().contains(added));
-        await("the first health check of the new backend", () -> added.totalChecks() > 0);
+        Await.until("the first health check of the new backend", () -> added.totalChecks() > 0);
         assertFalse(live.balancer().pool().available().contains(added), "a failing new backend gets no traffic");
         extra.setHealthy(true);
-        await("the new backend to join rotation", () -> live.balancer().pool().available().contains(added));
+        Await.until("the new backend to join rotation", () -> live.balancer().pool().available().contains(added));
         assertTrue(live.spread(20).containsKey(extra.name()), "the new backend serves requests");
 
         Removal removal = live.control().remove("extra");

@@ -3,10 +3,10 @@ package dev.lb.balancer.metrics;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.control.LiveBalancer;
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.Balancers;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.ScriptedBackend;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -91,7 +91,7 @@ class MetricsEndpointTest {
         String a = url(live.server(0));
         live.control().drain(a);
         live.server(1).setHealthy(false);
-        LiveBalancer.await("the unhealthy backend DOWN",
+        Await.until("the unhealthy backend DOWN",
                 () -> live.balancer().pool().available().stream().noneMatch(x -> x.url().toString().equals(url(live.server(1)))));
         live.writeConfigText("not json");
         live.control().reload();

@@ -1,7 +1,7 @@
 package dev.lb.balancer.metrics;
 
 import dev.lb.balancer.control.LiveBalancer;
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.control.LiveBalancer;
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,11 +4,11 @@ import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.backend.StickyIds;
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.Balancers;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

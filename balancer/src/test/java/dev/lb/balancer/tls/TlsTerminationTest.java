@@ -3,7 +3,6 @@ package dev.lb.balancer.tls;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.StartupException;
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.Balancers;
 import dev.lb.balancer.testing.ScriptedBackend;
 import dev.lb.balancer.testing.TestCa;
@@ -12,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.testing.Await;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;

@@ -1,6 +1,6 @@
 package dev.lb.balancer.upstream;
 
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
