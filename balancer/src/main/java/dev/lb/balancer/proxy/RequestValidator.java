@@ -56,6 +56,9 @@ final class RequestValidator {
         if (target.getScheme() != null && !isHttpScheme(target.getScheme())) {
             return reject(400, "absolute request target must be http or https");
         }
+        if (!isTargetForm(target)) {
+            return reject(400, "request target must be a path starting with \"/\", an absolute http URL or \"*\"");
+        }
         // The JDK server hands CONNECT's authority-form target on as a URI with a scheme (refused just
         // above); Jetty's server hands it on as "/", so the method itself is refused: no tunnels.
         if (exchange.getRequestMethod().equals("CONNECT")) {
@@ -169,6 +172,16 @@ final class RequestValidator {
             return true;
         }
         return value.charAt(hostEnd) == ':' && end - hostEnd - 1 <= 5 && CharClass.DIGIT.matches(value, hostEnd + 1, end);
+    }
+
+    /**
+     * Whether the target has one of RFC 9112's forms a proxy forwards (section 3.2): origin form
+     * ({@code /path?query}), absolute form (its scheme is checked apart) or asterisk form. Anything
+     * else (say {@code a/b}) names no path on the backend.
+     */
+    private static boolean isTargetForm(URI target) {
+        String path = target.getRawPath();
+        return target.getScheme() != null || path == null || path.isEmpty() || path.startsWith("/") || path.equals("*");
     }
 
     private static boolean isHttpScheme(String scheme) {

@@ -150,6 +150,7 @@ class HostileInputTest {
                 "GET /\r\nHost: h\r\n\r\n",                                    // no version
                 "GET / HTTP/2.0\r\nHost: h\r\n\r\n",                           // unsupported version
                 "GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+                "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n",                         // neither a path nor a URL
                 "\u0001\u0002\u00ff\u00fe\u0000 garbage\r\n\r\n");
         for (String request : malformed) {
             try (RawHttp client = new RawHttp(balancer.port())) {
