@@ -3,7 +3,7 @@ package dev.lb.cli;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -183,7 +183,7 @@ class AdminApiExamplesTest {
         Files.writeString(config, "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": ["
                 + backends.stream().map(b -> "{\"url\": \"" + url(b) + "\"}").collect(Collectors.joining(", "))
                 + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500}}");
-        balancer = new Balancer(ConfigLoader.load(config), config).start();
+        balancer = TestBalancer.builder().fromFile(config).startBalancer();
         Await.until("every backend UP", () -> balancer.pool().all().stream().allMatch(b -> b.health() == HealthState.UP));
     }
 

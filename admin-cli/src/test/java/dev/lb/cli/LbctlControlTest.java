@@ -5,7 +5,7 @@ import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.AdminState;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -273,7 +273,7 @@ class LbctlControlTest {
         }
         config = dir.resolve("lb.json");
         writeConfig(backends.stream().map(LbctlControlTest::url).toList());
-        balancer = new Balancer(ConfigLoader.load(config), config).start();
+        balancer = TestBalancer.builder().fromFile(config).startBalancer();
         Await.until("every backend UP", () -> balancer.pool().all().stream().allMatch(b -> b.health() == HealthState.UP));
     }
 

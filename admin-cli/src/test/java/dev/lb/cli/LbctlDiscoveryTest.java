@@ -2,8 +2,8 @@ package dev.lb.cli;
 
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.discovery.SourceStatus;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class LbctlDiscoveryTest {
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 3600,"
                 + " \"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}, {\"dns\": \"api.test:8080\"}],"
                 + " \"dns\": {\"refreshS\": 1, \"nameservers\": [\"127.0.0.1:" + deadPort + "\"]}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         Await.until("the DNS source fails", () -> balancer.discovery().statuses().get(0).state() == SourceStatus.State.FAILING);
 
         // when

@@ -3,7 +3,7 @@ package dev.lb.cli;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class LbctlPolicyTest {
                 + "{\"url\": \"http://127.0.0.1:" + b2.port() + "\", \"name\": \"two\"}],"
                 + " \"healthCheckInterval\": 3600, \"slowStartMs\": 600000, \"stickyCookie\": {},"
                 + " \"passiveHealth\": {\"consecutive5xx\": 5, \"maxEjectionPercent\": 50}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         String target = "127.0.0.1:" + balancer.adminPort();
         StringWriter watched = startWatch(target);
         Await.until("the watch's snapshot", () -> watched.toString().contains("two"));

@@ -2,7 +2,7 @@ package dev.lb.cli;
 
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class LbctlQueueTest {
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": [{\"url\": \"" + url
                 + "\", \"maxConnections\": 1}], \"queue\": {\"maxSize\": 5, \"timeoutMs\": 60000},"
                 + " \"healthCheckInterval\": 3600, \"healthCheck\": {\"timeoutMs\": 30000}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         String target = "127.0.0.1:" + balancer.adminPort();
         // One slow request holds the only slot; two more wait behind it.
         List<CompletableFuture<HttpResponse<Void>>> slow = List.of(slow(), slow(), slow());

@@ -7,7 +7,7 @@ import dev.lb.admin.v1.WatchEvent;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -251,7 +251,7 @@ class LbctlTest {
                 .collect(Collectors.joining(", "));
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": " + adminPort + ", \"servers\": [" + servers
                 + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500, \"healthyThreshold\": 1}}";
-        Balancer balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        Balancer balancer = TestBalancer.builder().config(json).startBalancer();
         balancers.add(balancer);
         return balancer;
     }

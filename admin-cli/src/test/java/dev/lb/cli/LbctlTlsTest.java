@@ -3,7 +3,7 @@ package dev.lb.cli;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.AdminState;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.cli.TestCertificates.Issued;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,7 +46,7 @@ class LbctlTlsTest {
                 + " \"adminTls\": {\"certificateFile\": \"" + server.certificate() + "\", \"privateKeyFile\": \""
                 + server.key() + "\", \"clientCaFile\": \"" + ca.caCertificate() + "\"},"
                 + " \"adminAccess\": {\"operators\": [\"alice\"], \"viewers\": [\"victor\"]}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         target = "127.0.0.1:" + balancer.adminPort();
     }
 
@@ -129,9 +129,8 @@ class LbctlTlsTest {
     @Test
     void tlsToAPlaintextAdminPortIsNamed() throws Exception {
         try (BackendServer other = BackendServer.start("127.0.0.1", 0, "b2");
-             Balancer plaintext = new Balancer(ConfigLoader.parse("{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0,"
-                     + " \"healthCheckInterval\": 3600, \"servers\": [{\"url\": \"http://127.0.0.1:" + other.port() + "\"}]}",
-                     "test-config")).start()) {
+             Balancer plaintext = TestBalancer.builder().config("{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0,"
+                     + " \"healthCheckInterval\": 3600, \"servers\": [{\"url\": \"http://127.0.0.1:" + other.port() + "\"}]}").startBalancer()) {
             String at = "127.0.0.1:" + plaintext.adminPort();
 
             Run run = run("status", "--target", at, "--cacert", ca.caCertificate().toString(), "--cert",

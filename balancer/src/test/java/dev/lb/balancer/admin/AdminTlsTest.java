@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 
 import javax.net.ssl.SSLContext;
@@ -68,7 +69,7 @@ class AdminTlsTest {
     private static Issued foreign;
 
     private final List<ManagedChannel> channels = new ArrayList<>();
-    private AdminFixture fixture;
+    private TestBalancer fixture;
 
     @BeforeAll
     static void makeCertificates() throws Exception {
@@ -93,7 +94,7 @@ class AdminTlsTest {
     @Test
     void anOperatorMayDrainAndTheChangeIsRecordedUnderTheCertificateName() throws Exception {
         startWithRoles();
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        String backend = TestBalancer.url(fixture.server(0));
         WatchClient watch = WatchClient.open(AdminServiceGrpc.newStub(channel(viewer)), WatchRequest.getDefaultInstance());
         Await.until("the watch's snapshot", WAIT, () -> watch.count(WatchEvent::hasSnapshot) == 1);
 
@@ -123,7 +124,7 @@ class AdminTlsTest {
     @Test
     void aViewerMayReadAndWatchButNotDrain() throws Exception {
         startWithRoles();
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        String backend = TestBalancer.url(fixture.server(0));
         AdminServiceGrpc.AdminServiceBlockingStub victor = stub(viewer);
 
         assertEquals(1, victor.getStatus(GetStatusRequest.getDefaultInstance()).getBackendsCount());
@@ -177,7 +178,7 @@ class AdminTlsTest {
     @Test
     void aCertificateFromAnotherCaIsRefusedEvenWithAnOperatorsName() throws Exception {
         startWithRoles();
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        String backend = TestBalancer.url(fixture.server(0));
 
         // grpc-util's key manager presents its certificate whatever CAs the server names, as a hostile
         // client would; Netty's own would hold back a certificate the server's CA list does not cover.
@@ -196,7 +197,7 @@ class AdminTlsTest {
     @Test
     void aPlaintextClientGetsNothingFromTheTlsPort() throws Exception {
         startWithRoles();
-        ManagedChannel plaintext = NettyChannelBuilder.forAddress("127.0.0.1", fixture.balancer.adminPort())
+        ManagedChannel plaintext = NettyChannelBuilder.forAddress("127.0.0.1", fixture.balancer().adminPort())
                 .usePlaintext().build();
         channels.add(plaintext);
 
@@ -209,8 +210,8 @@ class AdminTlsTest {
 
     @Test
     void withoutAdminAccessEveryCertificateTheCaSignedIsAnOperator() throws Exception {
-        fixture = new AdminFixture(1, List.of(), ONE_CHECK + ", " + adminTls(1));
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        fixture = TestBalancer.builder().backends(1).json(ONE_CHECK + ", " + adminTls(1)).start();
+        String backend = TestBalancer.url(fixture.server(0));
 
         stub(stranger).disable(DisableRequest.newBuilder().setBackend(backend).build());
 
@@ -224,9 +225,9 @@ class AdminTlsTest {
         Path key = dir.resolve("server.key");
         Files.copy(serverCert.certificate(), certificate);
         Files.copy(serverCert.key(), key);
-        fixture = new AdminFixture(1, List.of(), ONE_CHECK + ", \"adminTls\": {\"certificateFile\": \"" + certificate
+        fixture = TestBalancer.builder().backends(1).json(ONE_CHECK + ", \"adminTls\": {\"certificateFile\": \"" + certificate
                 + "\", \"privateKeyFile\": \"" + key + "\", \"clientCaFile\": \"" + ca.caCertificate()
-                + "\", \"reloadIntervalSeconds\": 1}");
+                + "\", \"reloadIntervalSeconds\": 1}").start();
         assertEquals("CN=balancer-1", servedCertificate().getSubjectX500Principal().getName());
 
         Issued next = ca.server("balancer-next", "balancer-2");
@@ -239,8 +240,8 @@ class AdminTlsTest {
     }
 
     private void startWithRoles() throws Exception {
-        fixture = new AdminFixture(1, List.of(), ONE_CHECK + ", " + adminTls(60)
-                + ", \"adminAccess\": {\"operators\": [\"alice\"], \"viewers\": [\"victor\"]}");
+        fixture = TestBalancer.builder().backends(1).json(ONE_CHECK + ", " + adminTls(60)
+                + ", \"adminAccess\": {\"operators\": [\"alice\"], \"viewers\": [\"victor\"]}").start();
     }
 
     private static String adminTls(int reloadSeconds) {
@@ -265,7 +266,7 @@ class AdminTlsTest {
     }
 
     private ManagedChannel channel(ChannelCredentials credentials) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.balancer.adminPort(), credentials)
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.balancer().adminPort(), credentials)
                 .build();
         channels.add(channel);
         return channel;
@@ -285,7 +286,7 @@ class AdminTlsTest {
             trust.init(trusted);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(new javax.net.ssl.KeyManager[]{keys}, trust.getTrustManagers(), null);
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", fixture.balancer.adminPort())) {
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", fixture.balancer().adminPort())) {
                 socket.setSoTimeout(10_000);
                 socket.setEnabledProtocols(new String[]{"TLSv1.3", "TLSv1.2"});
                 javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();

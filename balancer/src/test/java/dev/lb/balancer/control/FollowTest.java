@@ -5,6 +5,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.ServerConfig;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import static dev.lb.balancer.control.LiveBalancer.url;
+import static dev.lb.balancer.testing.TestBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,7 @@ class FollowTest {
 
     @TempDir
     Path dir;
-    private LiveBalancer live;
+    private TestBalancer live;
 
     @AfterEach
     void stop() {
@@ -40,7 +41,7 @@ class FollowTest {
 
     @Test
     void aDiscoveredBackendJoinsCheckedSurvivesAReloadAndLeavesWhenItsSourceDropsIt() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer extra = live.startAnotherServer();
         ServerConfig found = server(url(extra), 1);
 
@@ -60,7 +61,7 @@ class FollowTest {
 
     @Test
     void anOperatorsWeightLastsUntilTheSourceChangesItsOwn() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer extra = live.startAnotherServer();
         live.control().follow(SOURCE, List.of(server(url(extra), 1)), "test");
         live.control().setWeight(url(extra), 5);
@@ -75,7 +76,7 @@ class FollowTest {
     @Test
     void aBackendNamedAgainWhileItDrainsJoinsAgainOnceItHasLeft() throws Exception {
         // given a discovered backend with a request in flight (the listed one is disabled)
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer extra = live.startAnotherServer();
         ServerConfig found = server(url(extra), 1);
         live.control().follow(SOURCE, List.of(found), "test");
@@ -97,7 +98,7 @@ class FollowTest {
 
     @Test
     void anAnswerNamingAListedServerLeavesItToTheFile() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         String listed = url(live.server(0));
 
         List<String> changes = live.control().follow(SOURCE, List.of(server(listed, 7)), "test");

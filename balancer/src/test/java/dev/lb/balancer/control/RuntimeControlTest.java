@@ -7,6 +7,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.Drain;
 import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lb.balancer.control.LiveBalancer.url;
+import static dev.lb.balancer.testing.TestBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -32,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RuntimeControlTest {
     @TempDir
     Path dir;
-    private LiveBalancer live;
+    private TestBalancer live;
 
     @AfterEach
     void stop() {
@@ -43,7 +44,7 @@ class RuntimeControlTest {
 
     @Test
     void drainLetsTheRequestInFlightFinishAndCompletesOnlyAfterIt() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         List<AdminEvent> events = recordAdminEvents();
         CompletableFuture<HttpResponse<String>> slow = live.getAsync("/delay/1500");
         Await.until("the slow request to reach a backend",
@@ -70,7 +71,7 @@ class RuntimeControlTest {
 
     @Test
     void drainOfAnIdleBackendCompletesAtOnce() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         Drain drain = live.control().drain(url(live.server(0)));
         assertTrue(drain.completion().isDone(), "nothing in flight: the drain is done when it starts");
         assertSame(drain, live.control().drain(url(live.server(0))), "draining again returns the running drain");
@@ -78,7 +79,7 @@ class RuntimeControlTest {
 
     @Test
     void enableAbandonsARunningDrainAndReturnsTheBackendToRotation() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         CompletableFuture<HttpResponse<String>> slow = live.getAsync("/delay/1500");
         Await.until("the slow request to reach a backend",
                 () -> live.balancer().pool().all().stream().anyMatch(b -> b.inFlight() == 1));
@@ -95,7 +96,7 @@ class RuntimeControlTest {
 
     @Test
     void disableTakesTheBackendOutAndPausesChecksAndEnableBringsItBackAfterACheck() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer first = live.server(0);
         Backend backend = live.backend(first);
 
@@ -118,7 +119,7 @@ class RuntimeControlTest {
 
     @Test
     void addedBackendGetsTrafficOnlyAfterAPassingCheckAndRemoveDrainsThenDropsIt() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer extra = live.startAnotherServer();
         extra.setHealthy(false);
         List<AdminEvent> events = recordAdminEvents();
@@ -147,7 +148,7 @@ class RuntimeControlTest {
 
     @Test
     void refusedChangesNameTheProblemAndChangeNothing() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         String known = url(live.server(0));
         List<Backend> before = live.balancer().pool().all();
         List<AdminEvent> events = recordAdminEvents();
@@ -172,7 +173,7 @@ class RuntimeControlTest {
 
     @Test
     void weightedRoundRobinSpreadsThreeToOne() throws Exception {
-        live = LiveBalancer.start(dir, 2, "\"algorithm\": \"round-robin\"");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"algorithm\": \"round-robin\"").start();
         live.control().setWeight(url(live.server(0)), 3);
 
         Map<String, Integer> spread = live.spread(400);
@@ -185,7 +186,7 @@ class RuntimeControlTest {
 
     @Test
     void weightZeroTakesNoNewWork() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         live.control().setWeight(url(live.server(1)), 0);
         assertEquals(Map.of(live.server(0).name(), 20), live.spread(20));
     }

@@ -3,7 +3,7 @@ package dev.lb.balancer.tls;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.StartupException;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.ScriptedBackend;
 import dev.lb.balancer.testing.TestCa;
 import dev.lb.balancer.testing.TestCa.KeyForm;
@@ -78,10 +78,10 @@ class TlsTerminationTest {
         Files.move(certificateNext, certificate, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private Balancer start(long checkIntervalMs) throws StartupException {
-        balancer = Balancers.start(List.of(backend.url()), "\"tls\": {\"certificateFile\": "
+    private Balancer start(long checkIntervalMs) throws StartupException, IOException {
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"tls\": {\"certificateFile\": "
                 + JSON.valueToTree(certificate.toString()) + ", \"privateKeyFile\": " + JSON.valueToTree(key.toString())
-                + ", \"checkIntervalMs\": " + checkIntervalMs + "}");
+                + ", \"checkIntervalMs\": " + checkIntervalMs + "}").startBalancer();
         return balancer;
     }
 
