@@ -4,7 +4,8 @@ import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.AdminState;
 import dev.lb.balancer.testing.TestBalancer;
-import dev.lb.cli.TestCertificates.Issued;
+import dev.lb.testing.TestCa;
+import dev.lb.testing.TestCa.Issued;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LbctlTlsTest {
     @TempDir
     static Path dir;
-    private static TestCertificates ca;
+    private static TestCa ca;
     private static Issued operator;
     private static Issued viewer;
     private static Issued foreign;
@@ -34,11 +35,11 @@ class LbctlTlsTest {
 
     @BeforeAll
     static void startBalancerWithMutualTls() throws Exception {
-        ca = TestCertificates.newCa(dir, "admin");
+        ca = TestCa.create(dir, "admin");
         Issued server = ca.server("balancer", "balancer");
         operator = ca.client("alice", "alice");
         viewer = ca.client("victor", "victor");
-        foreign = TestCertificates.newCa(dir, "rogue").client("rogue-alice", "alice");
+        foreign = TestCa.create(dir, "rogue").client("rogue-alice", "alice");
         backend = BackendServer.start("127.0.0.1", 0, "b1");
         backendUrl = "http://127.0.0.1:" + backend.port();
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 3600,"
@@ -109,7 +110,7 @@ class LbctlTlsTest {
 
     @Test
     void aBalancerCertificateNotSignedByCacertIsNamed() throws Exception {
-        Path otherCa = TestCertificates.newCa(dir, "other").caCertificate();
+        Path otherCa = TestCa.create(dir, "other").caCertificate();
         Run run = run("status", "--target", target, "--cacert", otherCa.toString(), "--cert",
                 operator.certificate().toString(), "--key", operator.key().toString());
 

@@ -11,8 +11,6 @@ import dev.lb.admin.v1.ReloadRequest;
 import dev.lb.admin.v1.WatchEvent;
 import dev.lb.admin.v1.WatchRequest;
 import dev.lb.balancer.backend.AdminState;
-import dev.lb.balancer.testing.TestCertificates;
-import dev.lb.balancer.testing.TestCertificates.Issued;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -29,6 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
+import dev.lb.testing.TestCa;
+import dev.lb.testing.TestCa.Issued;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -61,7 +61,7 @@ class AdminTlsTest {
 
     @TempDir
     static Path certs;
-    private static TestCertificates ca;
+    private static TestCa ca;
     private static Issued serverCert;
     private static Issued operator;
     private static Issued viewer;
@@ -73,12 +73,12 @@ class AdminTlsTest {
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        ca = TestCertificates.newCa(certs, "admin");
+        ca = TestCa.create(certs, "admin");
         serverCert = ca.server("balancer", "balancer-1");
         operator = ca.client("alice", "alice");
         viewer = ca.client("victor", "victor");
         stranger = ca.client("mallory", "mallory");
-        foreign = TestCertificates.newCa(certs, "rogue").client("rogue-alice", "alice");
+        foreign = TestCa.create(certs, "rogue").client("rogue-alice", "alice");
     }
 
     @AfterEach

@@ -6,9 +6,9 @@ import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
-import dev.lb.balancer.testing.TestCa;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.testing.TestCa;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +50,7 @@ class EdgeMetricsTest {
     @Test
     void aBalancerWithTlsAndAnAccessLogExportsTheirMetrics(@TempDir Path dir) throws Exception {
         assumeTrue(TestCa.opensslAvailable(), "needs the openssl command");
-        TestCa.Pair pair = TestCa.authority(dir).issue("site", "site.example",
+        TestCa.Issued pair = TestCa.create(dir, "test").issue("site", "site.example",
                 TestCa.KeyForm.EC_PKCS8);
         try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.ok("x"));
              Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"metricsPort\": 0, \"tls\": {\"certificateFile\": "
