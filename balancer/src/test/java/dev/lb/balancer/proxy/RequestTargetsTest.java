@@ -18,7 +18,7 @@ class RequestTargetsTest {
     @ValueSource(strings = {"/", "/a/b", "/a/../b", "/./a", "/.well-known/x", "//double//slash", "/a%2Fb", "/%7Euser",
             "/a;p=1", "/q?x=1&y=%20z", "/q?", "/q?a+b=c+d", "/é", "/q?é=ü", "/a%20b?c%20d", "/a%2e%2E/b",
             "/q?x='1'", "/q?a=b=c&&d", "/p:@!$&'()*+,;=?q:@/?", "http://other.example:9000/abs?x=1", "",
-            "/a/b/..", "/a/b/.", "/..", "/../a", "/a/%2E%2e/b/", "/a/.%2e", "/%zz?x=%zz", "/a%09b", "/😀?😀",
+            "/a/b/..", "/a/b/.", "/..", "/../a", "/a/%2E%2e/b/", "/a/.%2e", "/a%09b", "/😀?😀",
             "*", "*?x=1"})
     void originFormIsWhatOkHttpPutOnTheRequestLine(String target) {
         URI uri = URI.create(target);
