@@ -3,7 +3,8 @@ package dev.lb.cli;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import static dev.lb.cli.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,7 +127,7 @@ class AdminApiExamplesTest {
         reader.setDaemon(true);
         reader.start();
         try {
-            await(expected + " from " + command, () -> {
+            Await.until(expected + " from " + command, () -> {
                 synchronized (out) {
                     return out.toString(StandardCharsets.UTF_8).contains(expected);
                 }
@@ -183,8 +183,8 @@ class AdminApiExamplesTest {
         Files.writeString(config, "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": ["
                 + backends.stream().map(b -> "{\"url\": \"" + url(b) + "\"}").collect(Collectors.joining(", "))
                 + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500}}");
-        balancer = new Balancer(ConfigLoader.load(config), config).start();
-        await("every backend UP", () -> balancer.pool().all().stream().allMatch(b -> b.health() == HealthState.UP));
+        balancer = TestBalancer.builder().fromFile(config).startBalancer();
+        Await.until("every backend UP", () -> balancer.pool().all().stream().allMatch(b -> b.health() == HealthState.UP));
     }
 
     private static String url(BackendServer server) {

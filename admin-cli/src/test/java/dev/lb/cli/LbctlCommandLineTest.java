@@ -4,7 +4,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -177,7 +177,7 @@ class LbctlCommandLineTest {
         backend = BackendServer.start("127.0.0.1", 0, "b1");
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": [{\"url\": \"http://127.0.0.1:"
                 + backend.port() + "\"}], \"healthCheckInterval\": 1}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         return "127.0.0.1:" + balancer.adminPort();
     }
 }

@@ -4,7 +4,8 @@ import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.AdminState;
 import dev.lb.balancer.config.ConfigLoader;
-import dev.lb.cli.TestCertificates.Issued;
+import dev.lb.testing.TestCa;
+import dev.lb.testing.TestCa.Issued;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class LbctlContextTest {
     static Path certs;
     @TempDir
     Path home;
-    private static TestCertificates ca;
+    private static TestCa ca;
     private static Issued operator;
     private static Issued viewer;
     private static BackendServer backend;
@@ -39,7 +40,7 @@ class LbctlContextTest {
 
     @BeforeAll
     static void startATlsAndAPlaintextBalancer() throws Exception {
-        ca = TestCertificates.newCa(certs, "admin");
+        ca = TestCa.create(certs, "admin");
         Issued server = ca.server("balancer", "balancer");
         operator = ca.client("alice", "alice");
         viewer = ca.client("victor", "victor");

@@ -5,7 +5,8 @@ import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.AdminState;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import static dev.lb.cli.Await.await;
 import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,7 +58,7 @@ class LbctlControlTest {
         String url = url(backends.get(0));
         Backend backend = backend(url);
         CompletableFuture<Integer> slow = get("/delay/1500");
-        await("request in flight", () -> backend.inFlight() == 1);
+        Await.until("request in flight", () -> backend.inFlight() == 1);
 
         Run run = run("drain", url, "--wait", "--timeout", "20s", "--target", target());
 
@@ -79,7 +79,7 @@ class LbctlControlTest {
         String url = url(backends.get(0));
         Backend backend = backend(url);
         CompletableFuture<Integer> slow = get("/delay/3000");
-        await("request in flight", () -> backend.inFlight() == 1);
+        Await.until("request in flight", () -> backend.inFlight() == 1);
 
         Run run = run("drain", url, "--wait", "--timeout", "300ms", "--target", target());
 
@@ -123,7 +123,7 @@ class LbctlControlTest {
         assertEquals(0, enable.exit, enable.err);
         assertTrue(enable.out.startsWith(url + ": ready, weight 1, "), enable.out);
         assertEquals(AdminState.READY, backend(url).adminState());
-        await("back UP after a check", () -> backend(url).health() == HealthState.UP);
+        Await.until("back UP after a check", () -> backend(url).health() == HealthState.UP);
     }
 
     @Test
@@ -160,7 +160,7 @@ class LbctlControlTest {
         // DOWN until its first check passes, which may already have happened when the answer is built.
         assertTrue(add.out.startsWith("added extra (" + url + "): ready, weight 2, DOWN, 0 in flight (it gets traffic")
                 || add.out.startsWith("added extra (" + url + "): ready, weight 2, UP, 0 in flight"), add.out);
-        await("the added backend passes a check", () -> backend("extra").health() == HealthState.UP);
+        Await.until("the added backend passes a check", () -> backend("extra").health() == HealthState.UP);
 
         Run duplicate = run("add", url, "--target", target());
         assertEquals(ExitCodes.FAILED, duplicate.exit);
@@ -207,7 +207,7 @@ class LbctlControlTest {
         assertEquals(0, good.exit, good.err);
         assertTrue(good.out.startsWith("reloaded " + config + ":"), good.out);
         assertTrue(good.out.contains("\n  removing " + dropped), good.out);
-        await("the dropped backend leaves", () -> balancer.pool().find(dropped).isEmpty());
+        Await.until("the dropped backend leaves", () -> balancer.pool().find(dropped).isEmpty());
 
         Files.writeString(config, "{\"port\": 0, \"servers\": [");
         Run broken = run("reload", "--target", target());
@@ -231,7 +231,7 @@ class LbctlControlTest {
         WatchCommand watch = lbctl.getSubcommands().get("watch").getCommand();
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> lbctl.execute("watch", "--interval", "3600", "--target", target()));
         try {
-            await("snapshot", () -> out.toString().contains("2 backends"));
+            Await.until("snapshot", () -> out.toString().contains("2 backends"));
 
             assertEquals(0, run("drain", url, "--target", target()).exit);
             assertEquals(0, run("weight", url, "5", "--target", target()).exit);
@@ -273,8 +273,8 @@ class LbctlControlTest {
         }
         config = dir.resolve("lb.json");
         writeConfig(backends.stream().map(LbctlControlTest::url).toList());
-        balancer = new Balancer(ConfigLoader.load(config), config).start();
-        await("every backend UP", () -> balancer.pool().all().stream().allMatch(b -> b.health() == HealthState.UP));
+        balancer = TestBalancer.builder().fromFile(config).startBalancer();
+        Await.until("every backend UP", () -> balancer.pool().all().stream().allMatch(b -> b.health() == HealthState.UP));
     }
 
     private void writeConfig(List<String> urls) throws Exception {
@@ -303,6 +303,6 @@ class LbctlControlTest {
 
     private static void awaitLine(StringWriter out, String regex) {
         Pattern pattern = Pattern.compile(regex);
-        await("a line matching " + regex + " in:\n" + out, () -> out.toString().lines().anyMatch(l -> pattern.matcher(l).matches()));
+        Await.until("a line matching " + regex + " in:\n" + out, () -> out.toString().lines().anyMatch(l -> pattern.matcher(l).matches()));
     }
 }

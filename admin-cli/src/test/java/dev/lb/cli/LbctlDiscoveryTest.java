@@ -1,9 +1,11 @@
 package dev.lb.cli;
 
+import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.discovery.SourceStatus;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,7 +15,6 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lb.cli.Await.await;
 import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,8 +46,8 @@ class LbctlDiscoveryTest {
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 3600,"
                 + " \"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}, {\"dns\": \"api.test:8080\"}],"
                 + " \"dns\": {\"refreshS\": 1, \"nameservers\": [\"127.0.0.1:" + deadPort + "\"]}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
-        await("the DNS source fails", () -> balancer.discovery().statuses().get(0).state() == SourceStatus.State.FAILING);
+        balancer = TestBalancer.builder().config(json).startBalancer();
+        Await.until("the DNS source fails", () -> balancer.discovery().statuses().get(0).state() == SourceStatus.State.FAILING);
 
         // when
         Run table = run("status", "--target", "127.0.0.1:" + balancer.adminPort());

@@ -5,7 +5,7 @@ import dev.lb.admin.v1.AccessLogStatus;
 import dev.lb.admin.v1.TlsCertificateStatus;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,7 +51,7 @@ class LbctlEdgeTest {
                 + backend.port() + "\"}], \"healthCheckInterval\": 3600, \"tls\": {\"certificateFile\": "
                 + JSON.valueToTree(certificate.toString()) + ", \"privateKeyFile\": " + JSON.valueToTree(key.toString())
                 + "}, \"accessLog\": {\"path\": " + JSON.valueToTree(dir.resolve("access.log").toString()) + "}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         String target = "127.0.0.1:" + balancer.adminPort();
 
         Run table = run("status", "--target", target);

@@ -3,7 +3,8 @@ package dev.lb.cli;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,7 +15,6 @@ import java.io.StringWriter;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lb.cli.Await.await;
 import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,16 +54,16 @@ class LbctlPolicyTest {
                 + "{\"url\": \"http://127.0.0.1:" + b2.port() + "\", \"name\": \"two\"}],"
                 + " \"healthCheckInterval\": 3600, \"slowStartMs\": 600000, \"stickyCookie\": {},"
                 + " \"passiveHealth\": {\"consecutive5xx\": 5, \"maxEjectionPercent\": 50}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         String target = "127.0.0.1:" + balancer.adminPort();
         StringWriter watched = startWatch(target);
-        await("the watch's snapshot", () -> watched.toString().contains("two"));
+        Await.until("the watch's snapshot", () -> watched.toString().contains("two"));
 
         // given "two" re-enabled after maintenance (it ramps) and "one" ejected for 5xx answers
         run("disable", "two", "--target", target);
         run("enable", "two", "--target", target);
         Backend two = balancer.pool().all().get(1);
-        await("two back in rotation", () -> balancer.pool().available().contains(two));
+        Await.until("two back in rotation", () -> balancer.pool().available().contains(two));
         Backend one = balancer.pool().all().get(0);
         for (int i = 0; i < 5; i++) {
             balancer.passiveHealth().answered(one, 500);
@@ -81,13 +81,13 @@ class LbctlPolicyTest {
                 table.out);
         assertTrue(detail.out.contains("Ejections:   1, last for 5 consecutive 5xx"), detail.out);
         assertTrue(detail.out.contains("Sticky ID:   " + one.stickyId()), detail.out);
-        await("the ejection in the watch", () -> watched.toString().lines()
+        Await.until("the ejection in the watch", () -> watched.toString().lines()
                 .anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d EJECTED one http://127.0.0.1:\\d+ for 30s \\(5 consecutive 5xx\\)")));
-        await("the ramp in a stats line", () -> watched.toString().lines()
+        Await.until("the ramp in a stats line", () -> watched.toString().lines()
                 .anyMatch(l -> l.matches(".* stats .*, ejected 1, ramp two 10%")));
 
         run("enable", "one", "--target", target);
-        await("the end of the ejection in the watch", () -> watched.toString().lines()
+        Await.until("the end of the ejection in the watch", () -> watched.toString().lines()
                 .anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d UNEJECTED one http://127.0.0.1:\\d+ \\(ended by .*\\)")));
     }
 

@@ -2,7 +2,8 @@ package dev.lb.cli;
 
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lb.cli.Await.await;
 import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,11 +54,11 @@ class LbctlQueueTest {
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": [{\"url\": \"" + url
                 + "\", \"maxConnections\": 1}], \"queue\": {\"maxSize\": 5, \"timeoutMs\": 60000},"
                 + " \"healthCheckInterval\": 3600, \"healthCheck\": {\"timeoutMs\": 30000}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         String target = "127.0.0.1:" + balancer.adminPort();
         // One slow request holds the only slot; two more wait behind it.
         List<CompletableFuture<HttpResponse<Void>>> slow = List.of(slow(), slow(), slow());
-        await("two requests queued", () -> balancer.queue().length() == 2);
+        Await.until("two requests queued", () -> balancer.queue().length() == 2);
 
         Run table = run("status", "--target", target);
         Run detail = run("status", url, "--target", target);
@@ -77,7 +77,7 @@ class LbctlQueueTest {
                 asJson.out);
 
         StringWriter out = startWatch(target);
-        await("a stats line with the queue", () -> out.toString().lines()
+        Await.until("a stats line with the queue", () -> out.toString().lines()
                 .anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d stats up 1/1, in-flight 1, .*, queue 2 \\(timed out 0, refused as full 0\\)")));
         slow.forEach(f -> f.cancel(true));
     }

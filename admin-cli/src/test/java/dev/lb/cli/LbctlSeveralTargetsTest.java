@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import static dev.lb.cli.Await.await;
+import static dev.lb.testing.Await.until;
 import static dev.lb.cli.Run.run;
 import static dev.lb.cli.Run.withEnvironment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -140,7 +140,7 @@ class LbctlSeveralTargetsTest {
             // The snapshot: one line per backend, whatever its health so far.
             awaitLine(out, Pattern.quote(a) + " +" + time + " \\S+ +" + Pattern.quote(backendUrl) + ".*");
             awaitLine(out, Pattern.quote(b) + " +" + time + " \\S+ +" + Pattern.quote(backendUrl) + ".*");
-            await("the dead balancer named on stderr", () -> err.toString().contains("still cannot reach " + dead));
+            until("the dead balancer named on stderr", () -> err.toString().contains("still cannot reach " + dead));
 
             assertEquals(0, run("drain", backendUrl, "--target", b).exit);
 
@@ -156,7 +156,7 @@ class LbctlSeveralTargetsTest {
     private static void awaitLine(StringWriter out, String regex) {
         Pattern pattern = Pattern.compile(regex);
         try {
-            await(regex, () -> out.toString().lines().anyMatch(l -> pattern.matcher(l).matches()));
+            until(regex, () -> out.toString().lines().anyMatch(l -> pattern.matcher(l).matches()));
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\nout:\n" + out, e);
         }

@@ -7,7 +7,8 @@ import dev.lb.admin.v1.WatchEvent;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
-import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -24,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import static dev.lb.cli.Await.await;
 import static dev.lb.cli.Run.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -103,9 +103,9 @@ class LbctlTest {
         BackendServer flapping = backends.get(1);
         Backend backend = balancer.pool().find(url(flapping)).orElseThrow();
         flapping.setHealthy(false);
-        await("DOWN", () -> backend.health() == dev.lb.balancer.backend.HealthState.DOWN);
+        Await.until("DOWN", () -> backend.health() == dev.lb.balancer.backend.HealthState.DOWN);
         flapping.setHealthy(true);
-        await("UP again", () -> backend.health() == dev.lb.balancer.backend.HealthState.UP);
+        Await.until("UP again", () -> backend.health() == dev.lb.balancer.backend.HealthState.UP);
 
         Run run = run("status", url(flapping), "--target", target(balancer));
 
@@ -185,7 +185,7 @@ class LbctlTest {
     void watchJsonPrintsOneEventObjectPerLine() throws Exception {
         Balancer balancer = balancer(1, 0);
         RunningWatch watch = watch("--json", "--interval", "0.2", "--target", target(balancer));
-        await("snapshot and two stats", () -> watch.out.toString().lines().count() >= 3);
+        Await.until("snapshot and two stats", () -> watch.out.toString().lines().count() >= 3);
         assertEquals(0, watch.stop());
 
         List<WatchEvent> events = new ArrayList<>();
@@ -206,11 +206,11 @@ class LbctlTest {
         watch.awaitLine("first snapshot", TIME + " 1 backend, 1 up;.*");
 
         first.close();
-        await("notice of the loss", () -> watch.err.toString().contains("lost the balancer at 127.0.0.1:" + adminPort));
+        Await.until("notice of the loss", () -> watch.err.toString().contains("lost the balancer at 127.0.0.1:" + adminPort));
         balancer(1, adminPort);
 
-        await("notice of the reconnect", () -> watch.err.toString().contains("reconnected to 127.0.0.1:" + adminPort));
-        await("a second snapshot", () -> watch.out.toString().lines().filter(l -> l.contains("1 backend, 1 up;")).count() == 2);
+        Await.until("notice of the reconnect", () -> watch.err.toString().contains("reconnected to 127.0.0.1:" + adminPort));
+        Await.until("a second snapshot", () -> watch.out.toString().lines().filter(l -> l.contains("1 backend, 1 up;")).count() == 2);
         assertEquals(0, watch.stop());
     }
 
@@ -251,13 +251,13 @@ class LbctlTest {
                 .collect(Collectors.joining(", "));
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": " + adminPort + ", \"servers\": [" + servers
                 + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500, \"healthyThreshold\": 1}}";
-        Balancer balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        Balancer balancer = TestBalancer.builder().config(json).startBalancer();
         balancers.add(balancer);
         return balancer;
     }
 
     private static void awaitChecked(Balancer balancer) {
-        await("every backend checked", () -> balancer.pool().all().stream().allMatch(b -> b.lastCheck() != null));
+        Await.until("every backend checked", () -> balancer.pool().all().stream().allMatch(b -> b.lastCheck() != null));
     }
 
     private static String target(Balancer balancer) {
@@ -296,7 +296,7 @@ class LbctlTest {
 
         void awaitLine(String what, String regex) {
             Pattern pattern = Pattern.compile(regex);
-            await(what + " (" + regex + ")", () -> out.toString().lines().anyMatch(l -> pattern.matcher(l).matches()));
+            Await.until(what + " (" + regex + ")", () -> out.toString().lines().anyMatch(l -> pattern.matcher(l).matches()));
         }
 
         int stop() {

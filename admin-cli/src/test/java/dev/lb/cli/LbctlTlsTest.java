@@ -1,10 +1,12 @@
 package dev.lb.cli;
 
+import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.AdminState;
-import dev.lb.balancer.config.ConfigLoader;
-import dev.lb.cli.TestCertificates.Issued;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.TestCa;
+import dev.lb.testing.TestCa.Issued;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LbctlTlsTest {
     @TempDir
     static Path dir;
-    private static TestCertificates ca;
+    private static TestCa ca;
     private static Issued operator;
     private static Issued viewer;
     private static Issued foreign;
@@ -34,11 +36,11 @@ class LbctlTlsTest {
 
     @BeforeAll
     static void startBalancerWithMutualTls() throws Exception {
-        ca = TestCertificates.newCa(dir, "admin");
+        ca = TestCa.create(dir, "admin");
         Issued server = ca.server("balancer", "balancer");
         operator = ca.client("alice", "alice");
         viewer = ca.client("victor", "victor");
-        foreign = TestCertificates.newCa(dir, "rogue").client("rogue-alice", "alice");
+        foreign = TestCa.create(dir, "rogue").client("rogue-alice", "alice");
         backend = BackendServer.start("127.0.0.1", 0, "b1");
         backendUrl = "http://127.0.0.1:" + backend.port();
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 3600,"
@@ -46,7 +48,7 @@ class LbctlTlsTest {
                 + " \"adminTls\": {\"certificateFile\": \"" + server.certificate() + "\", \"privateKeyFile\": \""
                 + server.key() + "\", \"clientCaFile\": \"" + ca.caCertificate() + "\"},"
                 + " \"adminAccess\": {\"operators\": [\"alice\"], \"viewers\": [\"victor\"]}}";
-        balancer = new Balancer(ConfigLoader.parse(json, "test-config")).start();
+        balancer = TestBalancer.builder().config(json).startBalancer();
         target = "127.0.0.1:" + balancer.adminPort();
     }
 
@@ -109,7 +111,7 @@ class LbctlTlsTest {
 
     @Test
     void aBalancerCertificateNotSignedByCacertIsNamed() throws Exception {
-        Path otherCa = TestCertificates.newCa(dir, "other").caCertificate();
+        Path otherCa = TestCa.create(dir, "other").caCertificate();
         Run run = run("status", "--target", target, "--cacert", otherCa.toString(), "--cert",
                 operator.certificate().toString(), "--key", operator.key().toString());
 
@@ -158,9 +160,8 @@ class LbctlTlsTest {
     @Test
     void tlsToAPlaintextAdminPortIsNamed() throws Exception {
         try (BackendServer other = BackendServer.start("127.0.0.1", 0, "b2");
-             Balancer plaintext = new Balancer(ConfigLoader.parse("{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0,"
-                     + " \"healthCheckInterval\": 3600, \"servers\": [{\"url\": \"http://127.0.0.1:" + other.port() + "\"}]}",
-                     "test-config")).start()) {
+             Balancer plaintext = TestBalancer.builder().config("{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0,"
+                     + " \"healthCheckInterval\": 3600, \"servers\": [{\"url\": \"http://127.0.0.1:" + other.port() + "\"}]}").startBalancer()) {
             String at = "127.0.0.1:" + plaintext.adminPort();
 
             Run run = run("status", "--target", at, "--cacert", ca.caCertificate().toString(), "--cert",

@@ -1,5 +1,6 @@
 package dev.lb.backendserver;
 
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -77,7 +78,7 @@ class BackendServerTest {
         int port = server.port();
         CompletableFuture<HttpResponse<String>> slow = http.sendAsync(request("/delay/1000").build(),
                 HttpResponse.BodyHandlers.ofString());
-        Await.await("the request in the handler", () -> server.inFlight() == 1);
+        Await.until("the request in the handler", () -> server.inFlight() == 1);
 
         long start = System.nanoTime();
         server.stop(Duration.ofSeconds(20));

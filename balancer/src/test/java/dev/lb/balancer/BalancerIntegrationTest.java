@@ -4,8 +4,9 @@ import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.BalancerConfig;
-import dev.lb.balancer.testing.Await;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.TestConfigs;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -204,8 +205,8 @@ class BalancerIntegrationTest {
         return ports;
     }
 
-    private void startBalancer(String extraJson, int... ports) throws StartupException {
-        balancer = new Balancer(TestConfigs.forBackends(extraJson, ports)).start();
+    private void startBalancer(String extraJson, int... ports) throws StartupException, IOException {
+        balancer = TestBalancer.builder().config(TestConfigs.json(extraJson, ports)).startBalancer();
     }
 
     private Backend backendFor(BackendServer server) {

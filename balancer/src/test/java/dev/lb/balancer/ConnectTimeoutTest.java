@@ -5,7 +5,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import dev.lb.balancer.testing.TestConfigs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,7 @@ import dev.lb.balancer.testing.TestConfigs;
 import dev.lb.backendserver.BackendServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.lb.balancer.testing.TestBalancer;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,7 +39,7 @@ class FirstRequestTest {
         // Not "healthy": true, so until its first check answers the backend is out of rotation.
         String servers = "\"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}], "
                 + "\"healthCheckInterval\": 3600, \"healthCheck\": {\"timeoutMs\": 10000}";
-        balancer = new Balancer(TestConfigs.forBackends(servers)).start();
+        balancer = TestBalancer.builder().config(TestConfigs.json(servers)).startBalancer();
 
         HttpResponse<String> first = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + balancer.port() + "/first")).build(), HttpResponse.BodyHandlers.ofString());

@@ -1,12 +1,12 @@
 package dev.lb.balancer;
 
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.ProcessResources;
 import dev.lb.balancer.testing.TestConfigs;
 import dev.lb.backendserver.BackendServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.lb.testing.Await;
 
 import java.io.IOException;
 import java.net.InetAddress;

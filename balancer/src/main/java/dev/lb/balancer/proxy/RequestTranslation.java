@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.lb.balancer.server.ClientReadTimeout;
 import dev.lb.balancer.upstream.BackendRequest;
 import dev.lb.balancer.upstream.StreamingRequestBody;
-import okhttp3.HttpUrl;
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -18,25 +17,6 @@ import java.util.Set;
 /** Turns the client's request into the one sent to a backend. */
 final class RequestTranslation {
     private RequestTranslation() {
-    }
-
-    /**
-     * The backend's URL for this request: its base URL with the path and query exactly as the client sent
-     * them. For a request in absolute form ({@code GET http://other/ HTTP/1.1}) only the path and query are
-     * kept: the backend is always one of ours, never the host the client named.
-     */
-    static HttpUrl targetUrl(HttpUrl backend, URI uri) {
-        String path = RequestTargets.rawPath(uri);
-        if (path.isEmpty()) {
-            path = "/";
-        }
-        String query = uri.getRawQuery();
-        if (!path.startsWith("/")) {
-            // Not origin form (say "*"): let OkHttp parse the whole URL, as for any other string.
-            return HttpUrl.get(backend.toString().replaceAll("/$", "") + path + (query == null ? "" : "?" + query));
-        }
-        // The builder canonicalises path and query as parsing the whole URL would, without re-parsing the host.
-        return backend.newBuilder().encodedPath(path).encodedQuery(query).build();
     }
 
     /** The request to forward: the client's end-to-end fields plus Host and the forwarding fields. */

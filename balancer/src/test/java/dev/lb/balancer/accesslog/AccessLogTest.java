@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.StartupException;
-import dev.lb.balancer.testing.Await;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.testing.Await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -51,10 +51,10 @@ class AccessLogTest {
         }
     }
 
-    private Path start(String backendUrl, String extra) throws StartupException {
+    private Path start(String backendUrl, String extra) throws StartupException, IOException {
         Path log = dir.resolve("access.log");
-        balancer = Balancers.start(List.of(backendUrl), "\"accessLog\": {\"path\": " + JSON.valueToTree(log.toString())
-                + ", \"format\": \"json\"}" + (extra.isEmpty() ? "" : ", " + extra));
+        balancer = TestBalancer.builder().backendUrls(List.of(backendUrl)).presumedHealthy().json("\"accessLog\": {\"path\": " + JSON.valueToTree(log.toString())
+                + ", \"format\": \"json\"}" + (extra.isEmpty() ? "" : ", " + extra)).startBalancer();
         return log;
     }
 
@@ -143,8 +143,7 @@ class AccessLogTest {
     void anAccessLogThatCannotBeOpenedStopsTheStartInOneLine() throws Exception {
         backend = new ScriptedBackend(ScriptedBackend.ok("x"));
         Path bad = dir.resolve("missing").resolve("access.log");
-        StartupException e = assertThrows(StartupException.class, () -> Balancers.start(List.of(backend.url()),
-                "\"accessLog\": {\"path\": " + JSON.valueToTree(bad.toString()) + "}"));
+        StartupException e = assertThrows(StartupException.class, () -> TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"accessLog\": {\"path\": " + JSON.valueToTree(bad.toString()) + "}").startBalancer());
         assertTrue(e.getMessage().startsWith("accessLog.path " + bad + ": cannot open"), e.getMessage());
     }
 

@@ -1,7 +1,7 @@
 package dev.lb.balancer.accesslog;
 
 import dev.lb.balancer.config.AccessLogConfig;
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,5 @@
 package dev.lb.balancer.admin;
 
-import dev.lb.balancer.testing.Await;
 import dev.lb.admin.v1.AddBackendRequest;
 import dev.lb.admin.v1.AdminChange;
 import dev.lb.admin.v1.AdminChangeKind;
@@ -26,6 +25,8 @@ import dev.lb.balancer.backend.AdminEvent;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -57,11 +58,11 @@ class AdminControlTest {
 
     @Test
     void drainStreamsTheInFlightCountDownToZeroThenDone() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
-            String url = AdminFixture.url(f.backends.get(0));
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
+            String url = TestBalancer.url(f.server(0));
             Backend backend = f.backend(url);
             Await.until("backend up", WAIT, () -> backend.health() == dev.lb.balancer.backend.HealthState.UP);
-            CompletableFuture<Integer> slow = f.getAsync("/delay/1500");
+            CompletableFuture<Integer> slow = f.statusAsync("/delay/1500");
             Await.until("request in flight", WAIT, () -> backend.inFlight() == 1);
 
             DrainRecorder drain = new DrainRecorder();
@@ -82,8 +83,8 @@ class AdminControlTest {
 
     @Test
     void drainWithoutWaitAnswersOnceWithTheCount() throws Exception {
-        try (AdminFixture f = new AdminFixture(2, List.of(), ONE_CHECK)) {
-            String url = AdminFixture.url(f.backends.get(1));
+        try (TestBalancer f = TestBalancer.builder().backends(2).json(ONE_CHECK).start()) {
+            String url = TestBalancer.url(f.server(1));
 
             List<DrainEvent> events = iterate(f.blocking().drain(DrainRequest.newBuilder().setBackend(url).build()));
 
@@ -96,11 +97,11 @@ class AdminControlTest {
 
     @Test
     void aDrainAbandonedByAnEnableEndsTheStreamWithAborted() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
-            String url = AdminFixture.url(f.backends.get(0));
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
+            String url = TestBalancer.url(f.server(0));
             Backend backend = f.backend(url);
             Await.until("backend up", WAIT, () -> backend.health() == dev.lb.balancer.backend.HealthState.UP);
-            CompletableFuture<Integer> slow = f.getAsync("/delay/2000");
+            CompletableFuture<Integer> slow = f.statusAsync("/delay/2000");
             Await.until("request in flight", WAIT, () -> backend.inFlight() == 1);
             DrainRecorder drain = new DrainRecorder();
             f.async().drain(DrainRequest.newBuilder().setBackend(url).setWait(true).build(), drain);
@@ -118,8 +119,8 @@ class AdminControlTest {
 
     @Test
     void disableAndEnableShowInStatusAndSayWhoChangedIt() throws Exception {
-        try (AdminFixture f = new AdminFixture(2, List.of(), ONE_CHECK)) {
-            String url = AdminFixture.url(f.backends.get(0));
+        try (TestBalancer f = TestBalancer.builder().backends(2).json(ONE_CHECK).start()) {
+            String url = TestBalancer.url(f.server(0));
             WatchClient watch = WatchClient.open(f.async(), WatchRequest.newBuilder()
                     .setStatsInterval(ProtoValues.duration(Duration.ofHours(1))).build());
             Await.until("snapshot", WAIT, () -> !watch.received.isEmpty());
@@ -144,8 +145,8 @@ class AdminControlTest {
 
     @Test
     void setWeightChangesTheWeightAndRefusesOutOfRange() throws Exception {
-        try (AdminFixture f = new AdminFixture(2, List.of(), ONE_CHECK)) {
-            String url = AdminFixture.url(f.backends.get(1));
+        try (TestBalancer f = TestBalancer.builder().backends(2).json(ONE_CHECK).start()) {
+            String url = TestBalancer.url(f.server(1));
 
             BackendChangeResponse answer = f.blocking().setWeight(SetWeightRequest.newBuilder().setBackend(url).setWeight(3).build());
 
@@ -160,8 +161,8 @@ class AdminControlTest {
 
     @Test
     void refusalsMapToStatusCodesWithTheOneLineMessage() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
-            String url = AdminFixture.url(f.backends.get(0));
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
+            String url = TestBalancer.url(f.server(0));
             var stub = f.blocking();
 
             StatusRuntimeException unknown = refused(() -> stub.disable(DisableRequest.newBuilder().setBackend("http://nowhere:1").build()),
@@ -178,15 +179,15 @@ class AdminControlTest {
             refused(() -> iterate(stub.drain(DrainRequest.newBuilder().setBackend(url).build())), Status.Code.FAILED_PRECONDITION);
             refused(() -> stub.enable(EnableRequest.newBuilder().setBackend(url).setActor("two\nlines").build()),
                     Status.Code.INVALID_ARGUMENT);
-            assertEquals(1, f.balancer.pool().all().size(), "nothing was added");
+            assertEquals(1, f.balancer().pool().all().size(), "nothing was added");
         }
     }
 
     @Test
     void anAddedBackendIsCheckedThenServesAndRemoveAnswersOnceItHasLeft() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), FAST_CHECKS);
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(FAST_CHECKS).start();
              BackendServer extra = BackendServer.start("127.0.0.1", 0, "extra")) {
-            String url = AdminFixture.url(extra);
+            String url = TestBalancer.url(extra);
 
             BackendChangeResponse added = f.blocking().addBackend(AddBackendRequest.newBuilder()
                     .setUrl(url).setName("extra").setWeight(2).setActor(ACTOR).build());
@@ -194,12 +195,12 @@ class AdminControlTest {
             assertEquals("extra", added.getBackend().getName());
             assertEquals(2, added.getBackend().getWeight());
             Await.until("the added backend passes a check", WAIT,
-                    () -> f.balancer.pool().find("extra").orElseThrow().health() == dev.lb.balancer.backend.HealthState.UP);
-            Backend joined = f.balancer.pool().find("extra").orElseThrow();
+                    () -> f.balancer().pool().find("extra").orElseThrow().health() == dev.lb.balancer.backend.HealthState.UP);
+            Backend joined = f.balancer().pool().find("extra").orElseThrow();
             CompletableFuture<Integer> slow = null;
             for (int i = 0; i < 20 && joined.inFlight() == 0; i++) {
-                slow = f.getAsync("/delay/1000"); // least-connections spreads them, so one reaches the new backend
-                Await.until("request " + i + " in flight", WAIT, () -> f.balancer.pool().all().stream().mapToInt(Backend::inFlight).sum() > 0);
+                slow = f.statusAsync("/delay/1000"); // least-connections spreads them, so one reaches the new backend
+                Await.until("request " + i + " in flight", WAIT, () -> f.balancer().pool().all().stream().mapToInt(Backend::inFlight).sum() > 0);
             }
             Await.until("a request on the new backend", WAIT, () -> joined.inFlight() > 0);
 
@@ -208,7 +209,7 @@ class AdminControlTest {
 
             assertEquals("extra", removed.getBackend());
             assertEquals(0, removed.getInFlight(), "removal waited for the drain");
-            assertTrue(f.balancer.pool().find("extra").isEmpty());
+            assertTrue(f.balancer().pool().find("extra").isEmpty());
             assertEquals(200, slow.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         }
     }
@@ -216,9 +217,9 @@ class AdminControlTest {
     @Test
     void reloadReportsTheOutcomeAndAWatchSeesItTooWhileABrokenFileChangesNothing(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("lb.json");
-        try (AdminFixture f = new AdminFixture(2, List.of(), ONE_CHECK, config)) {
-            String kept = AdminFixture.url(f.backends.get(0));
-            String dropped = AdminFixture.url(f.backends.get(1));
+        try (TestBalancer f = TestBalancer.builder().backends(2).json(ONE_CHECK).configFile(config).start()) {
+            String kept = TestBalancer.url(f.server(0));
+            String dropped = TestBalancer.url(f.server(1));
             WatchClient watch = WatchClient.open(f.async(), WatchRequest.newBuilder()
                     .setStatsInterval(ProtoValues.duration(Duration.ofHours(1))).build());
             Await.until("snapshot", WAIT, () -> !watch.received.isEmpty());
@@ -232,7 +233,7 @@ class AdminControlTest {
             assertEquals(config.toString(), applied.getSource());
             assertTrue(applied.getChangesList().stream().anyMatch(c -> c.startsWith("removing " + dropped)), applied.toString());
             assertTrue(applied.getChangesList().stream().anyMatch(c -> c.contains("weight of " + kept + " 1 -> 4")), applied.toString());
-            Await.until("the dropped backend leaves", WAIT, () -> f.balancer.pool().find(dropped).isEmpty());
+            Await.until("the dropped backend leaves", WAIT, () -> f.balancer().pool().find(dropped).isEmpty());
 
             Files.writeString(config, "{\"port\": 0, \"servers\": [}");
             ReloadOutcome rejected = f.blocking().reload(ReloadRequest.newBuilder().setActor(ACTOR).build());
@@ -240,7 +241,7 @@ class AdminControlTest {
             assertFalse(rejected.getApplied());
             assertFalse(rejected.getError().isEmpty());
             assertEquals(0, rejected.getChangesCount());
-            assertEquals(1, f.balancer.pool().all().size(), "nothing changed");
+            assertEquals(1, f.balancer().pool().all().size(), "nothing changed");
             assertEquals(4, f.backend(kept).weight(), "nothing changed");
 
             Await.until("two reload events", WAIT, () -> watch.count(WatchEvent::hasReload) == 2);
@@ -261,24 +262,24 @@ class AdminControlTest {
     @Test
     void balancerTotalsDoNotGoDownWhenAReloadRemovesAndReAddsABackend(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("lb.json");
-        try (AdminFixture f = new AdminFixture(2, List.of(), ONE_CHECK + ", \"algorithm\": \"round-robin\"", config)) {
+        try (TestBalancer f = TestBalancer.builder().backends(2).json(ONE_CHECK + ", \"algorithm\": \"round-robin\"").configFile(config).start()) {
             // given requests spread over both backends
             String both = Files.readString(config);
-            String dropped = AdminFixture.url(f.backends.get(1));
+            String dropped = TestBalancer.url(f.server(1));
             for (int i = 0; i < 10; i++) {
-                assertEquals(200, f.get("/"));
+                assertEquals(200, f.status("/"));
             }
             Await.until("both backends served", WAIT, () -> f.backend(dropped).totalRequests() > 0
-                    && f.balancer.pool().all().stream().allMatch(b -> b.inFlight() == 0));
+                    && f.balancer().pool().all().stream().allMatch(b -> b.inFlight() == 0));
             assertEquals(10, f.blocking().getStatus(GetStatusRequest.getDefaultInstance()).getBalancer().getTotalRequests());
 
             // when a reload removes one backend and the next one adds it back
             Files.writeString(config, both.replace(", {\"url\": \"" + dropped + "\"}", ""));
             assertTrue(f.blocking().reload(ReloadRequest.getDefaultInstance()).getApplied());
-            Await.until("the backend leaves", WAIT, () -> f.balancer.pool().find(dropped).isEmpty());
+            Await.until("the backend leaves", WAIT, () -> f.balancer().pool().find(dropped).isEmpty());
             Files.writeString(config, both);
             assertTrue(f.blocking().reload(ReloadRequest.getDefaultInstance()).getApplied());
-            Await.until("the backend is back", WAIT, () -> f.balancer.pool().find(dropped).isPresent());
+            Await.until("the backend is back", WAIT, () -> f.balancer().pool().find(dropped).isPresent());
 
             // then the balancer's totals still count the requests the removed backend served
             var balancer = f.blocking().getStatus(GetStatusRequest.getDefaultInstance()).getBalancer();
@@ -294,10 +295,10 @@ class AdminControlTest {
 
     @Test
     void aChangeWithoutAnActorIsRecordedWithTheCallersAddress() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
-            String url = AdminFixture.url(f.backends.get(0));
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
+            String url = TestBalancer.url(f.server(0));
             List<AdminEvent> seen = new CopyOnWriteArrayList<>();
-            f.balancer.pool().addListener(new BackendListener() {
+            f.balancer().pool().addListener(new BackendListener() {
                 @Override
                 public void onHealthChange(HealthEvent event) {
                 }
@@ -308,7 +309,7 @@ class AdminControlTest {
                 }
             });
             ManagedChannel channel = NettyChannelBuilder
-                    .forAddress("127.0.0.1", f.balancer.adminPort()).usePlaintext().build();
+                    .forAddress("127.0.0.1", f.balancer().adminPort()).usePlaintext().build();
             try {
                 AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .disable(DisableRequest.newBuilder().setBackend(url).build());

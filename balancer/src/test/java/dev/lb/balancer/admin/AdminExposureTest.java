@@ -6,7 +6,7 @@ import dev.lb.balancer.config.AdminAccessConfig;
 import dev.lb.balancer.config.AdminSecurityConfig;
 import dev.lb.balancer.config.AdminTlsConfig;
 import dev.lb.balancer.config.ConfigLoader;
-import dev.lb.balancer.testing.TestCertificates;
+import dev.lb.testing.TestCa;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +71,7 @@ class AdminExposureTest {
 
     @Test
     void anUnreadableCertificateStopsTheStartWithOneLineNamingTheSetting(@TempDir Path dir) throws Exception {
-        TestCertificates ca = TestCertificates.newCa(dir, "admin");
+        TestCa ca = TestCa.create(dir, "admin");
         Path broken = Files.writeString(dir.resolve("broken.pem"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
         String config = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 3600,"
                 + " \"servers\": [{\"url\": \"http://127.0.0.1:1\"}], \"adminTls\": {\"certificateFile\": \"" + broken

@@ -5,6 +5,7 @@ import dev.lb.admin.v1.GetStatusRequest;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.StartupException;
 import dev.lb.balancer.config.ConfigLoader;
+import dev.lb.balancer.testing.TestBalancer;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -35,8 +36,8 @@ class AdminServerTest {
 
     @Test
     void servesStatusHealthAndReflectionOnTheAdminPort() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
-            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", f.balancer.adminPort()).usePlaintext().build();
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", f.balancer().adminPort()).usePlaintext().build();
             try {
                 assertEquals(1, AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .getStatus(GetStatusRequest.getDefaultInstance()).getBackendsCount());

@@ -1,6 +1,5 @@
 package dev.lb.balancer.admin;
 
-import dev.lb.balancer.testing.Await;
 import dev.lb.admin.v1.BackendStatus;
 import dev.lb.admin.v1.GetStatusRequest;
 import dev.lb.admin.v1.GetStatusResponse;
@@ -13,6 +12,8 @@ import dev.lb.admin.v1.WatchRequest;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.CheckResult;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
@@ -39,18 +40,18 @@ class AdminServiceTest {
 
     @Test
     void statusReportsTheBalancerAndEveryBackendWithLiveCounters() throws Exception {
-        String dead = AdminFixture.deadUrl();
-        try (AdminFixture f = new AdminFixture(2, List.of(dead), "\"algorithm\": \"round-robin\", " + FAST_CHECKS)) {
+        String dead = TestBalancer.deadUrl();
+        try (TestBalancer f = TestBalancer.builder().backends(2).backendUrls(List.of(dead)).json("\"algorithm\": \"round-robin\", " + FAST_CHECKS).start()) {
             Await.until("every backend checked once", WAIT,
-                    () -> f.balancer.pool().all().stream().allMatch(b -> b.lastCheck() != null));
+                    () -> f.balancer().pool().all().stream().allMatch(b -> b.lastCheck() != null));
             for (int i = 0; i < 6; i++) {
-                assertEquals(200, f.get("/hello"));
+                assertEquals(200, f.status("/hello"));
             }
 
             GetStatusResponse status = f.blocking().getStatus(GetStatusRequest.getDefaultInstance());
 
             var balancer = status.getBalancer();
-            assertEquals("127.0.0.1:" + f.balancer.port(), balancer.getListenAddress());
+            assertEquals("127.0.0.1:" + f.balancer().port(), balancer.getListenAddress());
             assertEquals("round-robin", balancer.getAlgorithm());
             assertEquals(3, balancer.getBackendsTotal());
             assertEquals(2, balancer.getBackendsUp());
@@ -63,7 +64,7 @@ class AdminServiceTest {
 
             assertEquals(3, status.getBackendsCount());
             BackendStatus first = status.getBackends(0);
-            assertEquals(AdminFixture.url(f.backends.get(0)), first.getUrl());
+            assertEquals(TestBalancer.url(f.server(0)), first.getUrl());
             assertEquals(HealthState.HEALTH_STATE_UP, first.getHealth());
             assertEquals(1, first.getWeight());
             assertTrue(first.getTotalRequests() >= 3, "round-robin gave b1 " + first.getTotalRequests());
@@ -86,12 +87,12 @@ class AdminServiceTest {
 
     @Test
     void statusOfOneBackendShowsItsRecentStateChanges() throws Exception {
-        try (AdminFixture f = new AdminFixture(2, List.of(), FAST_CHECKS)) {
-            String url = AdminFixture.url(f.backends.get(1));
+        try (TestBalancer f = TestBalancer.builder().backends(2).json(FAST_CHECKS).start()) {
+            String url = TestBalancer.url(f.server(1));
             Backend backend = f.backend(url);
-            f.backends.get(1).setHealthy(false);
+            f.server(1).setHealthy(false);
             Await.until("backend DOWN", WAIT, () -> backend.health() == dev.lb.balancer.backend.HealthState.DOWN);
-            f.backends.get(1).setHealthy(true);
+            f.server(1).setHealthy(true);
             Await.until("backend UP again", WAIT, () -> backend.health() == dev.lb.balancer.backend.HealthState.UP);
 
             GetStatusResponse status = f.blocking().getStatus(GetStatusRequest.newBuilder().setBackend(url).build());
@@ -112,7 +113,7 @@ class AdminServiceTest {
 
     @Test
     void statusOfAnUnknownBackendIsNotFound() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> f.blocking()
                     .getStatus(GetStatusRequest.newBuilder().setBackend("http://nowhere:1").build()));
             assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
@@ -122,8 +123,8 @@ class AdminServiceTest {
 
     @Test
     void watchStartsWithSnapshotThenReportsABackendThatDies() throws Exception {
-        try (AdminFixture f = new AdminFixture(2, List.of(), FAST_CHECKS)) {
-            String victim = AdminFixture.url(f.backends.get(1));
+        try (TestBalancer f = TestBalancer.builder().backends(2).json(FAST_CHECKS).start()) {
+            String victim = TestBalancer.url(f.server(1));
             WatchClient watch = WatchClient.open(f.async(), WatchRequest.getDefaultInstance());
             Await.until("initial snapshot", WAIT, () -> !watch.received.isEmpty());
             WatchEvent first = watch.received.get(0);
@@ -131,7 +132,7 @@ class AdminServiceTest {
             assertEquals(SnapshotReason.SNAPSHOT_REASON_INITIAL, first.getSnapshot().getReason());
             assertEquals(2, first.getSnapshot().getStatus().getBackendsCount());
 
-            f.backends.get(1).close();
+            f.server(1).close();
 
             HealthEvent down = watch.awaitHealth("DOWN event for " + victim, WAIT,
                     e -> e.getUrl().equals(victim) && e.getNewState() == HealthState.HEALTH_STATE_DOWN);
@@ -143,15 +144,15 @@ class AdminServiceTest {
 
     @Test
     void everyWatcherReceivesEveryHealthEvent() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), FAST_CHECKS)) {
-            String url = AdminFixture.url(f.backends.get(0));
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(FAST_CHECKS).start()) {
+            String url = TestBalancer.url(f.server(0));
             List<WatchClient> watchers = List.of(
                     WatchClient.open(f.async(), WatchRequest.getDefaultInstance()),
                     WatchClient.open(f.async(), WatchRequest.getDefaultInstance()),
                     WatchClient.open(f.async(), WatchRequest.getDefaultInstance()));
-            Await.until("three watchers open", WAIT, () -> f.balancer.admin().hub().watcherCount() == 3);
+            Await.until("three watchers open", WAIT, () -> f.balancer().admin().hub().watcherCount() == 3);
 
-            f.backends.get(0).setHealthy(false);
+            f.server(0).setHealthy(false);
 
             for (WatchClient w : watchers) {
                 HealthEvent e = w.awaitHealth("DOWN on every watcher", WAIT,
@@ -163,9 +164,9 @@ class AdminServiceTest {
 
     @Test
     void statsArriveAtTheIntervalTheClientAsksFor() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
             for (int i = 0; i < 3; i++) {
-                assertEquals(200, f.get("/x"));
+                assertEquals(200, f.status("/x"));
             }
             WatchClient watch = WatchClient.open(f.async(), WatchRequest.newBuilder()
                     .setStatsInterval(ProtoValues.duration(Duration.ofMillis(200))).build());
@@ -184,20 +185,20 @@ class AdminServiceTest {
 
     @Test
     void aStatsIntervalOutOfRangeIsRejected() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
             WatchClient watch = WatchClient.open(f.async(), WatchRequest.newBuilder()
                     .setStatsInterval(ProtoValues.duration(Duration.ofMillis(5))).build());
             Await.until("an error", WAIT, () -> watch.error.get() != null);
             assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(watch.error.get()).getCode());
-            assertEquals(0, f.balancer.admin().hub().watcherCount());
+            assertEquals(0, f.balancer().admin().hub().watcherCount());
         }
     }
 
     @Test
     void aStalledWatcherDelaysNeitherProxiedRequestsNorOtherWatchers() throws Exception {
-        String deadUrl = AdminFixture.deadUrl();
-        try (AdminFixture f = new AdminFixture(1, List.of(deadUrl), "\"algorithm\": \"round-robin\", " + ONE_CHECK)) {
-            BackendPool pool = f.balancer.pool();
+        String deadUrl = TestBalancer.deadUrl();
+        try (TestBalancer f = TestBalancer.builder().backends(1).backendUrls(List.of(deadUrl)).json("\"algorithm\": \"round-robin\", " + ONE_CHECK).start()) {
+            BackendPool pool = f.balancer().pool();
             Backend dead = f.backend(deadUrl);
             Await.until("dead backend DOWN after its first check", WAIT,
                     () -> dead.health() == dev.lb.balancer.backend.HealthState.DOWN);
@@ -206,7 +207,7 @@ class AdminServiceTest {
             WatchRequest fastStats = WatchRequest.newBuilder().setStatsInterval(ProtoValues.duration(Duration.ofMillis(100))).build();
             WatchClient stalled = WatchClient.stalled(f.async(), fastStats, 0);
             WatchClient reader = WatchClient.open(f.async(), fastStats);
-            Await.until("both watchers open", WAIT, () -> f.balancer.admin().hub().watcherCount() == 2);
+            Await.until("both watchers open", WAIT, () -> f.balancer().admin().hub().watcherCount() == 2);
             LongAdder published = new LongAdder();
             pool.addListener(e -> published.increment());
 
@@ -243,7 +244,7 @@ class AdminServiceTest {
             assertTrue(reader.healthEvents().stream().anyMatch(e -> e.getReason().endsWith("(seen by a request)")),
                     "the reading watcher got the events published by request threads");
             assertTrue(stalled.received.isEmpty());
-            assertEquals(2, f.balancer.admin().hub().watcherCount());
+            assertEquals(2, f.balancer().admin().hub().watcherCount());
 
             // The reading watcher catches up, then sees the next change as an event of its own.
             Await.until("reading watcher caught up", WAIT, () -> lastKnownState(reader, deadUrl) == ProtoValues.state(dead.health()));
@@ -266,16 +267,16 @@ class AdminServiceTest {
 
     @Test
     void aWatcherThatFallsBehindGetsAFreshSnapshotInsteadOfAGap() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK)) {
-            BackendPool pool = f.balancer.pool();
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start()) {
+            BackendPool pool = f.balancer().pool();
             Backend backend = pool.all().get(0);
             StatusReader reader = new StatusReader(pool,
-                    new BalancerFacts("127.0.0.1:" + f.balancer.port(), "round-robin", Instant.now(), Duration.ofSeconds(1), "test"),
+                    new BalancerFacts("127.0.0.1:" + f.balancer().port(), "round-robin", Instant.now(), Duration.ofSeconds(1), "test"),
                     java.time.Clock.systemUTC());
             WatchHub hub = new WatchHub(reader, 4);
             pool.addListener(hub);
             try {
-                WatchClient slow = WatchClient.stalled(f.async(new AdminService(reader, hub, f.balancer.control(), Runnable::run, java.time.Clock.systemUTC())),
+                WatchClient slow = WatchClient.stalled(f.async(new AdminService(reader, hub, f.balancer().control(), Runnable::run, java.time.Clock.systemUTC())),
                         WatchRequest.newBuilder().setStatsInterval(ProtoValues.duration(Duration.ofHours(1))).build(), 1);
                 Await.until("initial snapshot", WAIT, () -> slow.received.size() == 1);
 
@@ -303,8 +304,8 @@ class AdminServiceTest {
 
     @Test
     void aCancelledWatchIsReleased() throws Exception {
-        try (AdminFixture f = new AdminFixture(1, List.of(), FAST_CHECKS)) {
-            WatchHub hub = f.balancer.admin().hub();
+        try (TestBalancer f = TestBalancer.builder().backends(1).json(FAST_CHECKS).start()) {
+            WatchHub hub = f.balancer().admin().hub();
             WatchClient one = WatchClient.open(f.async(), WatchRequest.getDefaultInstance());
             WatchClient stalled = WatchClient.stalled(f.async(), WatchRequest.getDefaultInstance(), 0);
             Await.until("two watchers", WAIT, () -> hub.watcherCount() == 2);
@@ -314,21 +315,21 @@ class AdminServiceTest {
             stalled.cancel();
 
             Await.until("no watcher left", WAIT, () -> hub.watcherCount() == 0);
-            f.backends.get(0).setHealthy(false); // events after release reach nobody and break nothing
-            Await.until("backend DOWN", WAIT, () -> f.balancer.pool().available().isEmpty());
+            f.server(0).setHealthy(false); // events after release reach nobody and break nothing
+            Await.until("backend DOWN", WAIT, () -> f.balancer().pool().available().isEmpty());
             assertEquals(0, hub.watcherCount());
         }
     }
 
     @Test
     void stoppingTheBalancerEndsOpenWatchesNormally() throws Exception {
-        AdminFixture f = new AdminFixture(1, List.of(), ONE_CHECK);
+        TestBalancer f = TestBalancer.builder().backends(1).json(ONE_CHECK).start();
         try {
             WatchClient watch = WatchClient.open(f.async(), WatchRequest.getDefaultInstance());
             Await.until("watch open", WAIT, () -> !watch.received.isEmpty());
-            WatchHub hub = f.balancer.admin().hub();
+            WatchHub hub = f.balancer().admin().hub();
 
-            f.balancer.close();
+            f.balancer().close();
 
             Await.until("stream completed", WAIT, () -> watch.completed);
             assertEquals(0, hub.watcherCount());
@@ -353,11 +354,11 @@ class AdminServiceTest {
         return state;
     }
 
-    private static long[] timeRequests(AdminFixture f, int count) throws Exception {
+    private static long[] timeRequests(TestBalancer f, int count) throws Exception {
         long[] nanos = new long[count];
         for (int i = 0; i < count; i++) {
             long start = System.nanoTime();
-            int status = f.get("/r" + i);
+            int status = f.status("/r" + i);
             nanos[i] = System.nanoTime() - start;
             assertEquals(200, status, "request " + i);
         }

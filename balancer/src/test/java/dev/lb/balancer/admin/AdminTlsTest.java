@@ -11,9 +11,6 @@ import dev.lb.admin.v1.ReloadRequest;
 import dev.lb.admin.v1.WatchEvent;
 import dev.lb.admin.v1.WatchRequest;
 import dev.lb.balancer.backend.AdminState;
-import dev.lb.balancer.testing.Await;
-import dev.lb.balancer.testing.TestCertificates;
-import dev.lb.balancer.testing.TestCertificates.Issued;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -28,6 +25,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
+import dev.lb.testing.TestCa;
+import dev.lb.testing.TestCa.Issued;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -60,7 +61,7 @@ class AdminTlsTest {
 
     @TempDir
     static Path certs;
-    private static TestCertificates ca;
+    private static TestCa ca;
     private static Issued serverCert;
     private static Issued operator;
     private static Issued viewer;
@@ -69,16 +70,16 @@ class AdminTlsTest {
     private static Issued expired;
 
     private final List<ManagedChannel> channels = new ArrayList<>();
-    private AdminFixture fixture;
+    private TestBalancer fixture;
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        ca = TestCertificates.newCa(certs, "admin");
+        ca = TestCa.create(certs, "admin");
         serverCert = ca.server("balancer", "balancer-1");
         operator = ca.client("alice", "alice");
         viewer = ca.client("victor", "victor");
         stranger = ca.client("mallory", "mallory");
-        foreign = TestCertificates.newCa(certs, "rogue").client("rogue-alice", "alice");
+        foreign = TestCa.create(certs, "rogue").client("rogue-alice", "alice");
         expired = ca.expiredClient("expired-alice", "alice");
     }
 
@@ -95,7 +96,7 @@ class AdminTlsTest {
     @Test
     void anOperatorMayDrainAndTheChangeIsRecordedUnderTheCertificateName() throws Exception {
         startWithRoles();
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        String backend = TestBalancer.url(fixture.server(0));
         WatchClient watch = WatchClient.open(AdminServiceGrpc.newStub(channel(viewer)), WatchRequest.getDefaultInstance());
         Await.until("the watch's snapshot", WAIT, () -> watch.count(WatchEvent::hasSnapshot) == 1);
 
@@ -125,7 +126,7 @@ class AdminTlsTest {
     @Test
     void aViewerMayReadAndWatchButNotDrain() throws Exception {
         startWithRoles();
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        String backend = TestBalancer.url(fixture.server(0));
         AdminServiceGrpc.AdminServiceBlockingStub victor = stub(viewer);
 
         assertEquals(1, victor.getStatus(GetStatusRequest.getDefaultInstance()).getBackendsCount());
@@ -179,7 +180,7 @@ class AdminTlsTest {
     @Test
     void aCertificateFromAnotherCaIsRefusedEvenWithAnOperatorsName() throws Exception {
         startWithRoles();
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        String backend = TestBalancer.url(fixture.server(0));
 
         // grpc-util's key manager presents its certificate whatever CAs the server names, as a hostile
         // client would; Netty's own would hold back a certificate the server's CA list does not cover.
@@ -198,7 +199,7 @@ class AdminTlsTest {
     @Test
     void anExpiredCertificateFromTheRightCaIsRefusedEvenWithAnOperatorsName() throws Exception {
         startWithRoles();
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        String backend = TestBalancer.url(fixture.server(0));
         AdvancedTlsX509KeyManager presentsAnyway = new AdvancedTlsX509KeyManager();
         presentsAnyway.updateIdentityCredentials(expired.certificate().toFile(), expired.key().toFile());
         ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
@@ -214,7 +215,7 @@ class AdminTlsTest {
     @Test
     void aPlaintextClientGetsNothingFromTheTlsPort() throws Exception {
         startWithRoles();
-        ManagedChannel plaintext = NettyChannelBuilder.forAddress("127.0.0.1", fixture.balancer.adminPort())
+        ManagedChannel plaintext = NettyChannelBuilder.forAddress("127.0.0.1", fixture.balancer().adminPort())
                 .usePlaintext().build();
         channels.add(plaintext);
 
@@ -227,8 +228,8 @@ class AdminTlsTest {
 
     @Test
     void withoutAdminAccessEveryCertificateTheCaSignedIsAnOperator() throws Exception {
-        fixture = new AdminFixture(1, List.of(), ONE_CHECK + ", " + adminTls(1));
-        String backend = AdminFixture.url(fixture.backends.get(0));
+        fixture = TestBalancer.builder().backends(1).json(ONE_CHECK + ", " + adminTls(1)).start();
+        String backend = TestBalancer.url(fixture.server(0));
 
         stub(stranger).disable(DisableRequest.newBuilder().setBackend(backend).build());
 
@@ -242,9 +243,9 @@ class AdminTlsTest {
         Path key = dir.resolve("server.key");
         Files.copy(serverCert.certificate(), certificate);
         Files.copy(serverCert.key(), key);
-        fixture = new AdminFixture(1, List.of(), ONE_CHECK + ", \"adminTls\": {\"certificateFile\": \"" + certificate
+        fixture = TestBalancer.builder().backends(1).json(ONE_CHECK + ", \"adminTls\": {\"certificateFile\": \"" + certificate
                 + "\", \"privateKeyFile\": \"" + key + "\", \"clientCaFile\": \"" + ca.caCertificate()
-                + "\", \"reloadIntervalSeconds\": 1}");
+                + "\", \"reloadIntervalSeconds\": 1}").start();
         assertEquals("CN=balancer-1", servedCertificate().getSubjectX500Principal().getName());
 
         Issued next = ca.server("balancer-next", "balancer-2");
@@ -257,8 +258,8 @@ class AdminTlsTest {
     }
 
     private void startWithRoles() throws Exception {
-        fixture = new AdminFixture(1, List.of(), ONE_CHECK + ", " + adminTls(60)
-                + ", \"adminAccess\": {\"operators\": [\"alice\"], \"viewers\": [\"victor\"]}");
+        fixture = TestBalancer.builder().backends(1).json(ONE_CHECK + ", " + adminTls(60)
+                + ", \"adminAccess\": {\"operators\": [\"alice\"], \"viewers\": [\"victor\"]}").start();
     }
 
     private static String adminTls(int reloadSeconds) {
@@ -283,7 +284,7 @@ class AdminTlsTest {
     }
 
     private ManagedChannel channel(ChannelCredentials credentials) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.balancer.adminPort(), credentials)
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.balancer().adminPort(), credentials)
                 .build();
         channels.add(channel);
         return channel;
@@ -303,7 +304,7 @@ class AdminTlsTest {
             trust.init(trusted);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(new javax.net.ssl.KeyManager[]{keys}, trust.getTrustManagers(), null);
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", fixture.balancer.adminPort())) {
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", fixture.balancer().adminPort())) {
                 socket.setSoTimeout(10_000);
                 socket.setEnabledProtocols(new String[]{"TLSv1.3", "TLSv1.2"});
                 javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();

@@ -1,10 +1,10 @@
 package dev.lb.balancer.admin;
 
-import dev.lb.balancer.testing.Await;
 import dev.lb.admin.v1.AdminServiceGrpc;
 import dev.lb.admin.v1.HealthEvent;
 import dev.lb.admin.v1.WatchEvent;
 import dev.lb.admin.v1.WatchRequest;
+import dev.lb.testing.Await;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 

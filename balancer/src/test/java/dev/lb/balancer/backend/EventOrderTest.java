@@ -1,7 +1,7 @@
 package dev.lb.balancer.backend;
 
 import dev.lb.balancer.config.ServerConfig;
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

@@ -5,6 +5,8 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.ServerConfig;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,8 +19,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import static dev.lb.balancer.control.LiveBalancer.await;
-import static dev.lb.balancer.control.LiveBalancer.url;
+import static dev.lb.balancer.testing.TestBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,7 @@ class FollowTest {
 
     @TempDir
     Path dir;
-    private LiveBalancer live;
+    private TestBalancer live;
 
     @AfterEach
     void stop() {
@@ -40,7 +41,7 @@ class FollowTest {
 
     @Test
     void aDiscoveredBackendJoinsCheckedSurvivesAReloadAndLeavesWhenItsSourceDropsIt() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer extra = live.startAnotherServer();
         ServerConfig found = server(url(extra), 1);
 
@@ -49,18 +50,18 @@ class FollowTest {
         assertEquals(List.of("added " + url(extra) + " (weight 1)"), changes);
         Backend joined = live.balancer().pool().find(url(extra)).orElseThrow();
         assertEquals(SOURCE, joined.source());
-        await("the discovered backend passes its first check", () -> joined.health() == HealthState.UP);
+        Await.until("the discovered backend passes its first check", () -> joined.health() == HealthState.UP);
 
         assertTrue(live.control().reload().applied());
         assertEquals(2, live.balancer().pool().all().size(), "a reload leaves discovered backends to their source");
 
         live.control().follow(SOURCE, List.of(), "test");
-        await("the dropped backend is drained and leaves", () -> urls().equals(Set.of(url(live.server(0)))));
+        Await.until("the dropped backend is drained and leaves", () -> urls().equals(Set.of(url(live.server(0)))));
     }
 
     @Test
     void anOperatorsWeightLastsUntilTheSourceChangesItsOwn() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer extra = live.startAnotherServer();
         live.control().follow(SOURCE, List.of(server(url(extra), 1)), "test");
         live.control().setWeight(url(extra), 5);
@@ -75,15 +76,15 @@ class FollowTest {
     @Test
     void aBackendNamedAgainWhileItDrainsJoinsAgainOnceItHasLeft() throws Exception {
         // given a discovered backend with a request in flight (the listed one is disabled)
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer extra = live.startAnotherServer();
         ServerConfig found = server(url(extra), 1);
         live.control().follow(SOURCE, List.of(found), "test");
         Backend first = live.balancer().pool().find(url(extra)).orElseThrow();
-        await("the discovered backend is up", () -> first.health() == HealthState.UP);
+        Await.until("the discovered backend is up", () -> first.health() == HealthState.UP);
         live.control().disable(url(live.server(0)));
         var slow = live.getAsync("/delay/1500");
-        await("the slow request reaches the discovered backend", () -> first.inFlight() == 1);
+        Await.until("the slow request reaches the discovered backend", () -> first.inFlight() == 1);
 
         // when the source drops it and names it again while it drains
         live.control().follow(SOURCE, List.of(), "test");
@@ -91,13 +92,13 @@ class FollowTest {
 
         // then the request finishes and the backend joins again as a new member
         assertEquals(200, slow.get(30, TimeUnit.SECONDS).statusCode());
-        await("the backend is back", () -> live.balancer().pool().find(url(extra)).map(b -> b != first).orElse(false));
+        Await.until("the backend is back", () -> live.balancer().pool().find(url(extra)).map(b -> b != first).orElse(false));
         assertEquals(SOURCE, live.balancer().pool().find(url(extra)).orElseThrow().source());
     }
 
     @Test
     void anAnswerNamingAListedServerLeavesItToTheFile() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         String listed = url(live.server(0));
 
         List<String> changes = live.control().follow(SOURCE, List.of(server(listed, 7)), "test");

@@ -4,6 +4,7 @@ import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.PassiveHealthConfig;
 import dev.lb.balancer.config.StickyCookieConfig;
 import dev.lb.balancer.select.TrafficPolicy;
+import dev.lb.balancer.testing.TestBalancer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PolicyReloadTest {
     @TempDir
     Path dir;
-    private LiveBalancer live;
+    private TestBalancer live;
 
     @AfterEach
     void stop() {
@@ -36,7 +37,7 @@ class PolicyReloadTest {
         // given keys hashed by path (no load bound: this is about placement, not load; checks only at
         // start, so that a check timing out on a busy machine cannot take a backend out meanwhile)
         String hash = "\"algorithm\": \"hash\", \"hashOn\": \"path\", \"hashBalanceFactor\": 0, \"healthCheckInterval\": 3600";
-        live = LiveBalancer.start(dir, 3, hash);
+        live = TestBalancer.builder().backends(3).configFile(dir.resolve("balancer.json")).checkedEverySecond().json(hash).start();
         Map<String, String> home = homes();
         assertTrue(new HashSet<>(home.values()).size() > 1, "20 keys all on one backend: " + home);
 

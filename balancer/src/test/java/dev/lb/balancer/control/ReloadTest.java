@@ -8,6 +8,8 @@ import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.RetryBudgetConfig;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,8 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.lb.balancer.control.LiveBalancer.await;
-import static dev.lb.balancer.control.LiveBalancer.url;
+import static dev.lb.balancer.testing.TestBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReloadTest {
     @TempDir
     Path dir;
-    private LiveBalancer live;
+    private TestBalancer live;
 
     @AfterEach
     void stop() {
@@ -45,7 +46,7 @@ class ReloadTest {
 
     @Test
     void reloadSwapsABackendWithoutFailingARequestUnderLoad() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer kept = live.server(0);
         BackendServer dropped = live.server(1);
         Backend droppedBackend = live.backend(dropped);
@@ -68,7 +69,7 @@ class ReloadTest {
         }, "reload-test-load");
         load.start();
         try {
-            await("some traffic before the reload", () -> answered.get() >= 20);
+            Await.until("some traffic before the reload", () -> answered.get() >= 20);
             live.writeConfig(List.of(kept, joining), "");
 
             ReloadOutcome outcome = live.control().reload();
@@ -77,10 +78,10 @@ class ReloadTest {
             assertEquals(List.of("removing " + url(dropped) + " (draining " + outcomeInFlight(outcome) + " in flight)",
                     "added " + url(joining) + " (weight 1)"), outcome.changes());
             assertEquals(List.of(), outcome.needsRestart());
-            await("the removed backend to leave", () -> !live.balancer().pool().contains(droppedBackend));
-            await("the new backend to join", () -> live.balancer().pool().available().contains(live.backend(joining)));
+            Await.until("the removed backend to leave", () -> !live.balancer().pool().contains(droppedBackend));
+            Await.until("the new backend to join", () -> live.balancer().pool().available().contains(live.backend(joining)));
             int at = answered.get();
-            await("more traffic after the reload", () -> answered.get() >= at + 20);
+            Await.until("more traffic after the reload", () -> answered.get() >= at + 20);
         } finally {
             loading.set(false);
             load.join(10_000);
@@ -94,7 +95,7 @@ class ReloadTest {
 
     @Test
     void brokenFileIsRejectedWithItsErrorAndChangesNothing() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         List<ReloadOutcome> published = recordReloads();
         BalancerConfig before = live.control().config();
         List<Backend> backends = live.balancer().pool().all();
@@ -114,7 +115,7 @@ class ReloadTest {
 
     @Test
     void reloadReportsListenerChangesAsNeedingARestartAndAppliesTheRest() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         live.writeConfig(List.of(live.server(0), live.server(1)),
                 "\"adminPort\": 9999, \"timeouts\": {\"readMs\": 5000}, \"healthCheck\": {\"timeoutMs\": 700}");
         live.writeConfigText(live.configFileText().replace("\"port\": 0", "\"port\": 18080")
@@ -132,7 +133,7 @@ class ReloadTest {
 
     @Test
     void reloadedReadTimeoutAppliesToTheNextRequest() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         assertEquals(200, live.get("/delay/800").statusCode(), "the default read timeout is 30 s");
         live.writeConfig(List.of(live.server(0)), "\"timeouts\": {\"readMs\": 200}");
 
@@ -143,7 +144,7 @@ class ReloadTest {
 
     @Test
     void reloadAppliesANewRetryBudget() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         assertEquals(new RetryBudgetConfig(20, 3), live.control().retryBudget().config());
         live.writeConfig(List.of(live.server(0)), "\"retryBudget\": {\"percent\": 50, \"minPerSecond\": 1}");
 
@@ -157,7 +158,7 @@ class ReloadTest {
 
     @Test
     void reloadedHealthCheckIntervalTakesEffect() throws Exception {
-        live = LiveBalancer.start(dir, 2, "\"healthCheckInterval\": 3600");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"healthCheckInterval\": 3600").start();
         Backend failing = live.backend(live.server(1));
         live.server(1).setHealthy(false);
         live.writeConfig(List.of(live.server(0), live.server(1)), "\"healthCheckInterval\": 1");
@@ -167,15 +168,15 @@ class ReloadTest {
         assertTrue(outcome.applied(), outcome.summary());
         Backend healthy = live.backend(live.server(0));
         long checksAtReload = healthy.totalChecks();
-        await("the failing backend DOWN", () -> !live.balancer().pool().available().contains(failing));
-        await("checks repeating at the new 1 s interval (the old one was an hour)",
+        Await.until("the failing backend DOWN", () -> !live.balancer().pool().available().contains(failing));
+        Await.until("checks repeating at the new 1 s interval (the old one was an hour)",
                 () -> healthy.totalChecks() >= checksAtReload + 3);
         assertEquals(Duration.ofSeconds(1), live.balancer().healthChecker().config().interval());
     }
 
     @Test
     void reloadPutsRuntimeChangesBackToWhatTheFileSays() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         Backend first = live.backend(live.server(0));
         Backend second = live.backend(live.server(1));
         live.control().setWeight(first.name(), 5);
@@ -188,12 +189,12 @@ class ReloadTest {
                 outcome.changes());
         assertEquals(1, first.weight());
         assertEquals(AdminState.READY, second.adminState());
-        await("the re-enabled backend back in rotation", () -> live.balancer().pool().available().contains(second));
+        Await.until("the re-enabled backend back in rotation", () -> live.balancer().pool().available().contains(second));
     }
 
     @Test
     void sighupReloadsTheConfigFile() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         List<ReloadOutcome> published = recordReloads();
         BackendServer joining = live.startAnotherServer();
         live.writeConfig(List.of(live.server(0), joining), "");
@@ -203,9 +204,9 @@ class ReloadTest {
                 .inheritIO().start();
 
         assertEquals(0, kill.waitFor());
-        await("the reload triggered by SIGHUP", () -> !published.isEmpty());
+        Await.until("the reload triggered by SIGHUP", () -> !published.isEmpty());
         assertTrue(published.get(0).applied(), published.get(0).summary());
-        await("the backend named in the new file to join",
+        Await.until("the backend named in the new file to join",
                 () -> live.balancer().pool().available().contains(live.backend(joining)));
     }
 

@@ -7,6 +7,8 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendListener;
 import dev.lb.balancer.backend.Drain;
 import dev.lb.balancer.backend.HealthEvent;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,8 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lb.balancer.control.LiveBalancer.await;
-import static dev.lb.balancer.control.LiveBalancer.url;
+import static dev.lb.balancer.testing.TestBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -32,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RuntimeControlTest {
     @TempDir
     Path dir;
-    private LiveBalancer live;
+    private TestBalancer live;
 
     @AfterEach
     void stop() {
@@ -43,10 +44,10 @@ class RuntimeControlTest {
 
     @Test
     void drainLetsTheRequestInFlightFinishAndCompletesOnlyAfterIt() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         List<AdminEvent> events = recordAdminEvents();
         CompletableFuture<HttpResponse<String>> slow = live.getAsync("/delay/1500");
-        await("the slow request to reach a backend",
+        Await.until("the slow request to reach a backend",
                 () -> live.balancer().pool().all().stream().anyMatch(b -> b.inFlight() == 1));
         Backend busy = live.balancer().pool().all().stream().filter(b -> b.inFlight() == 1).findFirst().orElseThrow();
         List<Integer> progress = new CopyOnWriteArrayList<>();
@@ -64,13 +65,13 @@ class RuntimeControlTest {
         assertSame(drain, drain.completion().get(10, TimeUnit.SECONDS));
         assertEquals(0, busy.inFlight());
         assertEquals(List.of(0), progress, "progress reports the count going down to 0");
-        await("a DRAINED event", () -> events.stream().anyMatch(e -> e.change() == AdminEvent.Change.DRAINED
+        Await.until("a DRAINED event", () -> events.stream().anyMatch(e -> e.change() == AdminEvent.Change.DRAINED
                 && e.backend().equals(busy.name())));
     }
 
     @Test
     void drainOfAnIdleBackendCompletesAtOnce() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         Drain drain = live.control().drain(url(live.server(0)));
         assertTrue(drain.completion().isDone(), "nothing in flight: the drain is done when it starts");
         assertSame(drain, live.control().drain(url(live.server(0))), "draining again returns the running drain");
@@ -78,9 +79,9 @@ class RuntimeControlTest {
 
     @Test
     void enableAbandonsARunningDrainAndReturnsTheBackendToRotation() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         CompletableFuture<HttpResponse<String>> slow = live.getAsync("/delay/1500");
-        await("the slow request to reach a backend",
+        Await.until("the slow request to reach a backend",
                 () -> live.balancer().pool().all().stream().anyMatch(b -> b.inFlight() == 1));
         Backend busy = live.balancer().pool().all().stream().filter(b -> b.inFlight() == 1).findFirst().orElseThrow();
         Drain drain = live.control().drain(busy.name());
@@ -95,7 +96,7 @@ class RuntimeControlTest {
 
     @Test
     void disableTakesTheBackendOutAndPausesChecksAndEnableBringsItBackAfterACheck() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer first = live.server(0);
         Backend backend = live.backend(first);
 
@@ -111,14 +112,14 @@ class RuntimeControlTest {
         live.control().enable(url(first));
 
         assertEquals(AdminState.READY, backend.adminState());
-        await("a fresh passing check to bring it back", () -> backend.totalChecks() > checksBefore
+        Await.until("a fresh passing check to bring it back", () -> backend.totalChecks() > checksBefore
                 && live.balancer().pool().available().contains(backend));
         assertTrue(live.spread(20).containsKey(first.name()), "traffic resumes");
     }
 
     @Test
     void addedBackendGetsTrafficOnlyAfterAPassingCheckAndRemoveDrainsThenDropsIt() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         BackendServer extra = live.startAnotherServer();
         extra.setHealthy(false);
         List<AdminEvent> events = recordAdminEvents();
@@ -127,10 +128,10 @@ class RuntimeControlTest {
 
         assertEquals("extra", added.name());
         assertTrue(live.balancer().pool().contains(added));
-        await("the first health check of the new backend", () -> added.totalChecks() > 0);
+        Await.until("the first health check of the new backend", () -> added.totalChecks() > 0);
         assertFalse(live.balancer().pool().available().contains(added), "a failing new backend gets no traffic");
         extra.setHealthy(true);
-        await("the new backend to join rotation", () -> live.balancer().pool().available().contains(added));
+        Await.until("the new backend to join rotation", () -> live.balancer().pool().available().contains(added));
         assertTrue(live.spread(20).containsKey(extra.name()), "the new backend serves requests");
 
         Removal removal = live.control().remove("extra");
@@ -147,7 +148,7 @@ class RuntimeControlTest {
 
     @Test
     void refusedChangesNameTheProblemAndChangeNothing() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         String known = url(live.server(0));
         List<Backend> before = live.balancer().pool().all();
         List<AdminEvent> events = recordAdminEvents();
@@ -172,7 +173,7 @@ class RuntimeControlTest {
 
     @Test
     void weightedRoundRobinSpreadsThreeToOne() throws Exception {
-        live = LiveBalancer.start(dir, 2, "\"algorithm\": \"round-robin\"");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"algorithm\": \"round-robin\"").start();
         live.control().setWeight(url(live.server(0)), 3);
 
         Map<String, Integer> spread = live.spread(400);
@@ -185,7 +186,7 @@ class RuntimeControlTest {
 
     @Test
     void weightZeroTakesNoNewWork() throws Exception {
-        live = LiveBalancer.start(dir, 2, "");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         live.control().setWeight(url(live.server(1)), 0);
         assertEquals(Map.of(live.server(0).name(), 20), live.spread(20));
     }

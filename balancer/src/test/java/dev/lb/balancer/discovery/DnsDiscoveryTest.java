@@ -5,11 +5,10 @@ import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.config.ConfigLoader;
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.Dnsmasq;
 import dev.lb.balancer.testing.ExternalPrograms;
-import dev.lb.balancer.testing.TestConfigs;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -149,7 +148,7 @@ class DnsDiscoveryTest {
                 + " \"healthCheck\": {\"timeoutMs\": 1000, \"healthyThreshold\": 1},"
                 + " \"servers\": [" + servers + "],"
                 + " \"dns\": {\"refreshS\": 1, \"nameservers\": [\"" + dnsmasq.address() + "\"]}}";
-        return new Balancer(ConfigLoader.parse(TestConfigs.withTestServer(json), "dns-test.json")).start();
+        return TestBalancer.builder().config(json).startBalancer();
     }
 
     private Set<String> urls() {

@@ -14,7 +14,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.discovery.SourceStatus;
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import dev.lb.balancer.testing.Etcd;
 import dev.lb.balancer.testing.ExternalPrograms;
 import dev.lb.balancer.testing.TestConfigs;

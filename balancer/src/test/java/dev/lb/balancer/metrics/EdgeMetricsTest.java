@@ -2,13 +2,13 @@ package dev.lb.balancer.metrics;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
-import dev.lb.balancer.testing.TestCa;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.testing.TestCa;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +30,7 @@ class EdgeMetricsTest {
     @Test
     void anUpgradeRequestIsAnsweredAsAPlainRequestAndCounted() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.ok("plain"));
-             Balancer balancer = Balancers.start(List.of(backend.url()), "\"metricsPort\": 0")) {
+             Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"metricsPort\": 0").startBalancer()) {
             RawResponse response;
             try (RawHttp client = new RawHttp(balancer.port())) {
                 client.send("GET /chat HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
@@ -50,13 +50,13 @@ class EdgeMetricsTest {
     @Test
     void aBalancerWithTlsAndAnAccessLogExportsTheirMetrics(@TempDir Path dir) throws Exception {
         assumeTrue(TestCa.opensslAvailable(), "needs the openssl command");
-        TestCa.Pair pair = TestCa.authority(dir).issue("site", "site.example",
+        TestCa.Issued pair = TestCa.create(dir, "test").issue("site", "site.example",
                 TestCa.KeyForm.EC_PKCS8);
         try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.ok("x"));
-             Balancer balancer = Balancers.start(List.of(backend.url()), "\"metricsPort\": 0, \"tls\": {\"certificateFile\": "
+             Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"metricsPort\": 0, \"tls\": {\"certificateFile\": "
                      + JSON.valueToTree(pair.certificate().toString()) + ", \"privateKeyFile\": "
                      + JSON.valueToTree(pair.key().toString()) + "}, \"accessLog\": {\"path\": "
-                     + JSON.valueToTree(dir.resolve("access.log").toString()) + "}")) {
+                     + JSON.valueToTree(dir.resolve("access.log").toString()) + "}").startBalancer()) {
             String exposition = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + balancer.metricsPort().orElseThrow() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();

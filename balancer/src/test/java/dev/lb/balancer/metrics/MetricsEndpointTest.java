@@ -2,15 +2,14 @@ package dev.lb.balancer.metrics;
 
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.control.LiveBalancer;
-import dev.lb.balancer.testing.Await;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.ScriptedBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.testing.Await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -24,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
-import static dev.lb.balancer.control.LiveBalancer.url;
+import static dev.lb.balancer.testing.TestBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MetricsEndpointTest {
     @TempDir
     Path dir;
-    private LiveBalancer live;
+    private TestBalancer live;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @AfterEach
@@ -45,7 +44,7 @@ class MetricsEndpointTest {
 
     @Test
     void countersMatchTheRequestsMadeAndTheExpositionParses() throws Exception {
-        live = LiveBalancer.start(dir, 2, "\"metricsPort\": 0");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"metricsPort\": 0").start();
         String a = url(live.server(0));
         String b = url(live.server(1));
         for (int i = 0; i < 10; i++) {
@@ -87,11 +86,11 @@ class MetricsEndpointTest {
 
     @Test
     void adminStateHealthAndReloadsShowUp() throws Exception {
-        live = LiveBalancer.start(dir, 2, "\"metricsPort\": 0");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"metricsPort\": 0").start();
         String a = url(live.server(0));
         live.control().drain(a);
         live.server(1).setHealthy(false);
-        LiveBalancer.await("the unhealthy backend DOWN",
+        Await.until("the unhealthy backend DOWN",
                 () -> live.balancer().pool().available().stream().noneMatch(x -> x.url().toString().equals(url(live.server(1)))));
         live.writeConfigText("not json");
         live.control().reload();
@@ -108,7 +107,7 @@ class MetricsEndpointTest {
     @Test
     void aRefusedBackendCountsARetryAndTheClientStillGetsAnAnswer() throws Exception {
         // Checks every 60 s: the closed backend stays in rotation until a request finds it closed.
-        live = LiveBalancer.start(dir, 2, "\"metricsPort\": 0, \"healthCheckInterval\": 60");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"metricsPort\": 0, \"healthCheckInterval\": 60").start();
         BackendServer closed = live.server(1);
         closed.close();
 
@@ -124,7 +123,7 @@ class MetricsEndpointTest {
 
     @Test
     void removedBackendLeavesTheExposition() throws Exception {
-        live = LiveBalancer.start(dir, 2, "\"metricsPort\": 0");
+        live = TestBalancer.builder().backends(2).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"metricsPort\": 0").start();
         String b = url(live.server(1));
         live.spread(4);
         scrapeOnce(m -> m.sum("lb_backend_requests_total", "backend", b) > 0
@@ -143,7 +142,7 @@ class MetricsEndpointTest {
     void statusesOutside100To599AreCountedAsOtherNotAsNoAnswer() throws Exception {
         // given a backend answering /600 with 600 and /999 with 999 (health checks get a 200)
         try (ScriptedBackend backend = new ScriptedBackend(statusFromPath());
-             Balancer balancer = Balancers.start(List.of(backend.url()), "\"metricsPort\": 0")) {
+             Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"metricsPort\": 0").startBalancer()) {
             int metricsPort = balancer.metricsPort().orElseThrow();
 
             // when clients ask for both
@@ -174,7 +173,7 @@ class MetricsEndpointTest {
 
     @Test
     void livenessProbeAnswersNextToTheMetrics() throws Exception {
-        live = LiveBalancer.start(dir, 1, "\"metricsPort\": 0");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"metricsPort\": 0").start();
         int port = live.balancer().metricsPort().orElseThrow();
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/-/healthy")).build(), HttpResponse.BodyHandlers.ofString());
@@ -196,7 +195,7 @@ class MetricsEndpointTest {
 
     @Test
     void noMetricsPortMeansNoEndpoint() throws Exception {
-        live = LiveBalancer.start(dir, 1, "");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().start();
         assertTrue(live.balancer().metricsPort().isEmpty());
     }
 

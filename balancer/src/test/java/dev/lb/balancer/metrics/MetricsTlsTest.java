@@ -6,8 +6,8 @@ import dev.lb.balancer.config.ConfigException;
 import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.config.MetricsConfig;
 import dev.lb.balancer.config.MetricsTlsConfig;
-import dev.lb.balancer.testing.TestCertificates;
-import dev.lb.balancer.testing.TestCertificates.Issued;
+import dev.lb.testing.TestCa;
+import dev.lb.testing.TestCa.Issued;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,7 @@ class MetricsTlsTest {
 
     @TempDir
     static Path dir;
-    private static TestCertificates ca;
+    private static TestCa ca;
     private static Issued server;
     private static Issued scraper;
     private static BackendServer backend;
@@ -52,7 +52,7 @@ class MetricsTlsTest {
 
     @BeforeAll
     static void startWithMetricsOverMutualTls() throws Exception {
-        ca = TestCertificates.newCa(dir, "metrics");
+        ca = TestCa.create(dir, "metrics");
         server = ca.server("metrics-server", "lb-1");
         scraper = ca.client("prometheus", "prometheus");
         backend = BackendServer.start("127.0.0.1", 0, "b1");

@@ -1,7 +1,7 @@
 package dev.lb.balancer.metrics;
 
-import dev.lb.balancer.control.LiveBalancer;
-import dev.lb.balancer.testing.Await;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -48,7 +48,7 @@ class PrometheusRulesTest {
 
     @TempDir
     Path dir;
-    private LiveBalancer live;
+    private TestBalancer live;
 
     @AfterEach
     void stop() {
@@ -81,7 +81,7 @@ class PrometheusRulesTest {
 
     @Test
     void everyMetricTheRulesAndQueriesUseIsExported() throws Exception {
-        live = LiveBalancer.start(dir, 1, "\"metricsPort\": 0");
+        live = TestBalancer.builder().backends(1).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"metricsPort\": 0").start();
         assertEquals(200, live.get("/").statusCode());
         String rules = Files.readString(RULES_DIR.resolve("lb-alerts.yml")) + String.join("\n", docQueries());
 

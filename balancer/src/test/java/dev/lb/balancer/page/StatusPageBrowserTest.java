@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.control.LiveBalancer;
-import dev.lb.balancer.testing.Await;
+import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +16,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lb.balancer.control.LiveBalancer.url;
+import static dev.lb.balancer.testing.TestBalancer.url;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -43,7 +43,7 @@ class StatusPageBrowserTest {
         assumeTrue(chromium.isPresent(), "chromium is not installed (apt-get install chromium; or -Dlb.test.chromium=PATH):"
                 + " the status page's browser test is skipped and takes no screenshots");
 
-        try (LiveBalancer live = LiveBalancer.start(dir, 3, "\"metricsPort\": 0, \"healthCheckInterval\": " + INTERVAL.toSeconds());
+        try (TestBalancer live = TestBalancer.builder().backends(3).configFile(dir.resolve("balancer.json")).checkedEverySecond().json("\"metricsPort\": 0, \"healthCheckInterval\": " + INTERVAL.toSeconds()).start();
              Traffic traffic = Traffic.start(live);
              HeadlessChromium browser = HeadlessChromium.start(chromium.get(), dir.resolve("profile"), 1280, 860)) {
             String page = "http://127.0.0.1:" + live.balancer().metricsPort().orElseThrow() + "/";
@@ -142,7 +142,7 @@ class StatusPageBrowserTest {
         private final Thread thread;
         private volatile boolean running = true;
 
-        private Traffic(LiveBalancer live) {
+        private Traffic(TestBalancer live) {
             thread = new Thread(() -> {
                 while (running) {
                     try {
@@ -158,7 +158,7 @@ class StatusPageBrowserTest {
             thread.setDaemon(true);
         }
 
-        static Traffic start(LiveBalancer live) {
+        static Traffic start(TestBalancer live) {
             Traffic traffic = new Traffic(live);
             traffic.thread.start();
             return traffic;

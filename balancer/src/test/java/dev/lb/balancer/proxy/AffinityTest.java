@@ -4,12 +4,12 @@ import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.backend.StickyIds;
-import dev.lb.balancer.testing.Await;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
+import dev.lb.testing.Await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -33,7 +33,7 @@ class AffinityTest {
     @Test
     void theSameHeaderKeyLandsOnTheSameBackendAcrossManyRequestsAndAReload() throws Exception {
         try (Backends three = new Backends(3);
-             Balancer balancer = Balancers.start(three.urls(), "\"algorithm\": \"hash\", \"hashOn\": \"header:X-User\"")) {
+             Balancer balancer = TestBalancer.builder().backendUrls(three.urls()).presumedHealthy().json("\"algorithm\": \"hash\", \"hashOn\": \"header:X-User\"").startBalancer()) {
             // given where each of 30 users lands
             Map<String, String> home = new HashMap<>();
             for (int u = 0; u < 30; u++) {
@@ -59,7 +59,7 @@ class AffinityTest {
     @Test
     void theStickyCookieIsSetOpaqueHttpOnlyAndLaxThenHonouredAndNeverForwarded() throws Exception {
         try (Backends three = new Backends(3);
-             Balancer balancer = Balancers.start(three.urls(), "\"algorithm\": \"round-robin\", \"stickyCookie\": {}")) {
+             Balancer balancer = TestBalancer.builder().backendUrls(three.urls()).presumedHealthy().json("\"algorithm\": \"round-robin\", \"stickyCookie\": {}").startBalancer()) {
             // when a client comes without the cookie
             RawResponse first = get(balancer, "Cookie: theme=dark");
             String setCookie = first.header("Set-Cookie");
@@ -91,7 +91,7 @@ class AffinityTest {
     @Test
     void aForgedCookieIsIgnoredAndReplaced() throws Exception {
         try (Backends two = new Backends(2);
-             Balancer balancer = Balancers.start(two.urls(), "\"stickyCookie\": {\"name\": \"pin\"}")) {
+             Balancer balancer = TestBalancer.builder().backendUrls(two.urls()).presumedHealthy().json("\"stickyCookie\": {\"name\": \"pin\"}").startBalancer()) {
             RawResponse response = get(balancer, "Cookie: pin=http://127.0.0.1:1");
 
             assertEquals(200, response.status());
@@ -104,7 +104,7 @@ class AffinityTest {
     @Test
     void aCookieNamingABackendThatWentDownIsReplacedByOneNamingTheBackendThatAnswered() throws Exception {
         try (Backends two = new Backends(2);
-             Balancer balancer = Balancers.start(two.urls(), "\"stickyCookie\": {}")) {
+             Balancer balancer = TestBalancer.builder().backendUrls(two.urls()).presumedHealthy().json("\"stickyCookie\": {}").startBalancer()) {
             // given a client pinned to the first backend
             Backend pinned = balancer.pool().all().get(0);
             String id = StickyIds.of(pinned.url());

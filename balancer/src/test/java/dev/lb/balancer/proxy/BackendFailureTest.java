@@ -4,7 +4,7 @@ import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
-import static dev.lb.balancer.testing.Await.until;
+import static dev.lb.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,7 +30,7 @@ class BackendFailureTest {
     void refusedConnectionIsRetriedOnAnotherBackendAndTakesTheFailingOneOutAtOnce() throws Exception {
         try (ScriptedBackend dead = new ScriptedBackend(ScriptedBackend.ok("dead"));
              ScriptedBackend alive = new ScriptedBackend(ScriptedBackend.ok("alive"))) {
-            Balancer balancer = Balancers.start(List.of(dead.url(), alive.url()), "\"algorithm\": \"round-robin\"");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of(dead.url(), alive.url())).presumedHealthy().json("\"algorithm\": \"round-robin\"").startBalancer();
             try (balancer) {
                 until("first checks", WAIT, () -> balancer.pool().all().stream().allMatch(b -> b.lastCheck() != null));
                 dead.close();
@@ -57,8 +57,7 @@ class BackendFailureTest {
         BackendServer flaky = BackendServer.start("127.0.0.1", 0, "flaky");
         int port = flaky.port();
         try (BackendServer other = BackendServer.start("127.0.0.1", 0, "other")) {
-            Balancer balancer = Balancers.start(List.of("http://127.0.0.1:" + port, "http://127.0.0.1:" + other.port()),
-                    "\"algorithm\": \"round-robin\", \"healthCheckInterval\": 1, \"healthCheck\": {\"healthyThreshold\": 1}");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of("http://127.0.0.1:" + port, "http://127.0.0.1:" + other.port())).presumedHealthy().json("\"algorithm\": \"round-robin\", \"healthCheckInterval\": 1, \"healthCheck\": {\"healthyThreshold\": 1}").startBalancer();
             try (balancer) {
                 Backend backend = balancer.pool().all().get(0);
                 until("first check", WAIT, () -> backend.lastCheck() != null);
@@ -77,7 +76,7 @@ class BackendFailureTest {
     void aPooledConnectionTheBackendClosedWhileIdleNeverBecomesA502() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.ok("fresh"))) {
             backend.closeIdleAfter(50);
-            Balancer balancer = Balancers.start(List.of(backend.url()), "");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
             try (balancer) {
                 for (int round = 0; round < 5; round++) {
                     for (String method : List.of("GET", "HEAD", "DELETE", "OPTIONS", "POST", "PUT")) {
@@ -96,7 +95,7 @@ class BackendFailureTest {
     void aBackendThatDropsAnAcceptedRequestGets502AndTheRequestIsNotSentElsewhere() throws Exception {
         try (ScriptedBackend dropper = new ScriptedBackend((request, socket, out) -> socket.close());
              ScriptedBackend healthy = new ScriptedBackend(ScriptedBackend.ok("fine"))) {
-            Balancer balancer = Balancers.start(List.of(dropper.url(), healthy.url()), "\"algorithm\": \"round-robin\"");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of(dropper.url(), healthy.url())).presumedHealthy().json("\"algorithm\": \"round-robin\"").startBalancer();
             try (balancer) {
                 List<Integer> statuses = new java.util.ArrayList<>();
                 for (int i = 0; i < 2; i++) {
@@ -118,7 +117,7 @@ class BackendFailureTest {
             out.write("HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
         })) {
-            Balancer balancer = Balancers.start(List.of(broken.url()), "");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of(broken.url())).presumedHealthy().startBalancer();
             try (balancer) {
                 assertEquals(502, get(balancer, "GET", "/").status());
                 assertEquals(1, balancer.pool().all().get(0).totalFailures());
@@ -129,8 +128,7 @@ class BackendFailureTest {
     @Test
     void aBackendSlowerThanTheReadTimeoutGets504() throws Exception {
         try (BackendServer slow = BackendServer.start("127.0.0.1", 0, "slow")) {
-            Balancer balancer = Balancers.start(List.of("http://127.0.0.1:" + slow.port()),
-                    "\"timeouts\": {\"readMs\": 300}");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of("http://127.0.0.1:" + slow.port())).presumedHealthy().json("\"timeouts\": {\"readMs\": 300}").startBalancer();
             try (balancer) {
                 RawResponse response = get(balancer, "GET", "/delay/5000");
                 assertEquals(504, response.status());
@@ -152,7 +150,7 @@ class BackendFailureTest {
             out.flush();
             socket.close();
         })) {
-            Balancer balancer = Balancers.start(List.of(backend.url()), "");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
             try (balancer; RawHttp client = new RawHttp(balancer.port())) {
                 client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
                 RawResponse response = client.read("GET");
@@ -176,7 +174,7 @@ class BackendFailureTest {
             out.flush();
             socket.close();
         })) {
-            Balancer balancer = Balancers.start(List.of(backend.url()), "");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
             try (balancer; RawHttp client = new RawHttp(balancer.port())) {
                 client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
                 RawResponse response = client.read("GET");
@@ -191,7 +189,7 @@ class BackendFailureTest {
     @Test
     void aClientGoingAwayMidResponseCancelsTheBackendExchangeAndReleasesCounts() throws Exception {
         try (BackendServer big = BackendServer.start("127.0.0.1", 0, "big")) {
-            Balancer balancer = Balancers.start(List.of("http://127.0.0.1:" + big.port()), "");
+            Balancer balancer = TestBalancer.builder().backendUrls(List.of("http://127.0.0.1:" + big.port())).presumedHealthy().startBalancer();
             try (balancer) {
                 try (RawHttp client = new RawHttp(balancer.port())) {
                     client.send("GET /bytes/100000000000 HTTP/1.1\r\nHost: h\r\n\r\n");

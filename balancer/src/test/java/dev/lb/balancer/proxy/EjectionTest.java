@@ -2,12 +2,12 @@ package dev.lb.balancer.proxy;
 
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
-import dev.lb.balancer.testing.Await;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
+import dev.lb.testing.Await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +25,8 @@ class EjectionTest {
     void aBackendAnswering500IsEjectedAndAnOperatorsEnableBringsItBack() throws Exception {
         try (ScriptedBackend failing = new ScriptedBackend(healthyButFailing());
              ScriptedBackend good = new ScriptedBackend(ScriptedBackend.ok("good"));
-             Balancer balancer = Balancers.start(List.of(failing.url(), good.url()),
-                     "\"algorithm\": \"round-robin\", \"retries\": 0, "
-                             + "\"passiveHealth\": {\"consecutive5xx\": 3, \"ejectionMs\": 600000}")) {
+             Balancer balancer = TestBalancer.builder().backendUrls(List.of(failing.url(), good.url())).presumedHealthy().json("\"algorithm\": \"round-robin\", \"retries\": 0, "
+                             + "\"passiveHealth\": {\"consecutive5xx\": 3, \"ejectionMs\": 600000}").startBalancer()) {
             Backend bad = balancer.pool().all().get(0);
 
             // when requests keep coming, the failing backend's 500s pass through until the third in a row

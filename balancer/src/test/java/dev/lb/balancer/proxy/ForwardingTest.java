@@ -1,7 +1,7 @@
 package dev.lb.balancer.proxy;
 
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
@@ -32,7 +32,7 @@ class ForwardingTest {
     @BeforeEach
     void start() throws Exception {
         backend = new ScriptedBackend(ScriptedBackend.ok("hello"));
-        balancer = Balancers.start(List.of(backend.url()), "");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
     }
 
     @AfterEach

@@ -1,7 +1,7 @@
 package dev.lb.balancer.proxy;
 
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.lb.balancer.testing.Await.until;
+import static dev.lb.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -32,7 +32,7 @@ class HostileInputTest {
     @BeforeEach
     void start() throws Exception {
         backend = new ScriptedBackend(ScriptedBackend.ok("fine"));
-        balancer = Balancers.start(List.of(backend.url()), "\"timeouts\": {\"requestHeadMs\": 1000, \"requestBodyIdleMs\": 1000}");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"timeouts\": {\"requestHeadMs\": 1000, \"requestBodyIdleMs\": 1000}").startBalancer();
     }
 
     @AfterEach
@@ -150,6 +150,7 @@ class HostileInputTest {
                 "GET /\r\nHost: h\r\n\r\n",                                    // no version
                 "GET / HTTP/2.0\r\nHost: h\r\n\r\n",                           // unsupported version
                 "GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+                "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n",                         // neither a path nor a URL
                 "\u0001\u0002\u00ff\u00fe\u0000 garbage\r\n\r\n");
         for (String request : malformed) {
             try (RawHttp client = new RawHttp(balancer.port())) {

@@ -1,7 +1,7 @@
 package dev.lb.balancer.proxy;
 
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
@@ -21,7 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import static dev.lb.balancer.testing.Await.until;
+import static dev.lb.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -40,7 +40,7 @@ class IdleClosedBackendTest {
     void requestsSpacedAroundTheBackendsIdleTimeoutAllSucceed(int idleCloseMs) throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(echoLength())) {
             backend.closeIdleAfter(idleCloseMs);
-            try (Balancer balancer = Balancers.start(List.of(backend.url()), "")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer()) {
                 for (String method : List.of("GET", "POST", "PUT", "POST")) {
                     // Just after the backend closed the pooled connection...
                     awaitIdleClosed(backend);
@@ -58,7 +58,7 @@ class IdleClosedBackendTest {
         try (ScriptedBackend backend = new ScriptedBackend(echoLength())) {
             backend.closeIdleAfter(5_000);
             // Pooled connections kept longer than the backend keeps them: only the check before reuse helps.
-            try (Balancer balancer = Balancers.start(List.of(backend.url()), "\"timeouts\": {\"backendIdleMs\": 60000}")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"timeouts\": {\"backendIdleMs\": 60000}").startBalancer()) {
                 assertAnswered(send(balancer, "PUT", BODY), "PUT");
                 awaitIdleClosed(backend);
                 assertAnswered(send(balancer, "POST", BODY), "POST");
@@ -73,7 +73,7 @@ class IdleClosedBackendTest {
         try (ScriptedBackend backend = new ScriptedBackend(echoLength())) {
             backend.closeIdleAfter(500);
             ExecutorService pool = Executors.newFixedThreadPool(clients);
-            try (Balancer balancer = Balancers.start(List.of(backend.url()), "")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer()) {
                 for (int round = 0; round < 3; round++) {
                     awaitIdleClosed(backend);
                     List<Future<RawResponse>> answers = new ArrayList<>();
@@ -95,7 +95,7 @@ class IdleClosedBackendTest {
     @Test
     void aPostWhosePooledConnectionDiesAsItArrivesIsReplayedWithItsWholeBody() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(dropSecondRequestOnEachConnection())) {
-            try (Balancer balancer = Balancers.start(List.of(backend.url()), "")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer()) {
                 assertAnswered(send(balancer, "POST", BODY), "POST");
                 byte[] larger = body(40_000);
                 RawResponse second = send(balancer, "POST", larger);
@@ -112,7 +112,7 @@ class IdleClosedBackendTest {
     @Test
     void aBodyTooLongToKeepIsNotReplayedEvenForPut() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(dropSecondRequestOnEachConnection())) {
-            try (Balancer balancer = Balancers.start(List.of(backend.url()), "")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer()) {
                 assertAnswered(send(balancer, "PUT", BODY), "PUT");
                 RawResponse second = send(balancer, "PUT", body(StreamingRequestBody.RESEND_LIMIT + 1));
 
@@ -125,7 +125,7 @@ class IdleClosedBackendTest {
     @Test
     void aReplayOnAFreshConnectionIsCountedInTheMetrics() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(dropSecondRequestOnEachConnection())) {
-            try (Balancer balancer = Balancers.start(List.of(backend.url()), "\"metricsPort\": 0")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"metricsPort\": 0").startBalancer()) {
                 assertAnswered(send(balancer, "GET", BODY), "GET");
                 assertAnswered(send(balancer, "GET", BODY), "GET");
 

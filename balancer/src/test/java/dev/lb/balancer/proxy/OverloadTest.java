@@ -6,10 +6,10 @@ import dev.lb.admin.v1.GetStatusResponse;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.ReloadOutcome;
-import dev.lb.balancer.config.ConfigLoader;
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.ScriptedBackend;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.TestConfigs;
+import dev.lb.testing.Await;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import org.junit.jupiter.api.AfterEach;
@@ -240,7 +240,7 @@ class OverloadTest {
     private Path start(String servers, String extraJson) throws Exception {
         Path file = dir.resolve("balancer.json");
         writeConfig(file, servers, extraJson);
-        balancer = new Balancer(ConfigLoader.load(file), file).start();
+        balancer = TestBalancer.builder().fromFile(file).startBalancer();
         return file;
     }
 

@@ -1,7 +1,7 @@
 package dev.lb.balancer.proxy;
 
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
@@ -40,7 +40,7 @@ class RequestIdTest {
 
     @Test
     void aRequestWithoutAnIdGetsANew128BitHexIdSeenByBackendAndClient() throws Exception {
-        balancer = Balancers.start(List.of(backend.url()), "");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
         RawResponse response = send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
         String id = response.header("X-Request-Id");
         assertTrue(id.matches("[0-9a-f]{32}"), id);
@@ -49,7 +49,7 @@ class RequestIdTest {
 
     @Test
     void eachRequestGetsItsOwnId() throws Exception {
-        balancer = Balancers.start(List.of(backend.url()), "");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 20; i++) {
             ids.add(send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").header("X-Request-Id"));
@@ -59,7 +59,7 @@ class RequestIdTest {
 
     @Test
     void aWellFormedClientIdIsKeptEndToEnd() throws Exception {
-        balancer = Balancers.start(List.of(backend.url()), "");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
         RawResponse response = send("GET / HTTP/1.1\r\nHost: h\r\nx-request-id: trace-42/abc\r\n\r\n");
         assertEquals("trace-42/abc", response.header("X-Request-Id"));
         assertEquals(List.of("trace-42/abc"), backend.last().values("X-Request-Id"));
@@ -67,7 +67,7 @@ class RequestIdTest {
 
     @Test
     void aMalformedOrOverlongClientIdIsReplaced() throws Exception {
-        balancer = Balancers.start(List.of(backend.url()), "");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
         String spaced = send("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: two words\r\n\r\n").header("X-Request-Id");
         assertTrue(spaced.matches("[0-9a-f]{32}"), spaced);
         String overlong = send("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: " + "a".repeat(201) + "\r\n\r\n")
@@ -81,7 +81,7 @@ class RequestIdTest {
     @Test
     void theBackendCannotReplaceTheIdTheClientSees() throws Exception {
         backend.respondWith(ScriptedBackend.ok("x", "X-Request-Id: backend-made"));
-        balancer = Balancers.start(List.of(backend.url()), "");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
         RawResponse response = send("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: client-1\r\n\r\n");
         assertEquals(List.of("client-1"), response.values("X-Request-Id"));
     }
@@ -92,7 +92,7 @@ class RequestIdTest {
         try (var socket = new java.net.ServerSocket(0)) {
             deadPort = socket.getLocalPort();
         }
-        balancer = Balancers.start(List.of("http://127.0.0.1:" + deadPort), "\"retries\": 0");
+        balancer = TestBalancer.builder().backendUrls(List.of("http://127.0.0.1:" + deadPort)).presumedHealthy().json("\"retries\": 0").startBalancer();
         RawResponse response = send("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: failing-1\r\n\r\n");
         assertTrue(response.status() >= 500, "status " + response.status());
         assertEquals("failing-1", response.header("X-Request-Id"));
@@ -103,7 +103,7 @@ class RequestIdTest {
 
     @Test
     void aRenamedHeaderCarriesTheIdAndTheOldNameIsLeftAlone() throws Exception {
-        balancer = Balancers.start(List.of(backend.url()), "\"requestIdHeader\": \"X-Trace\"");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"requestIdHeader\": \"X-Trace\"").startBalancer();
         RawResponse response = send("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: other\r\n\r\n");
         String id = response.header("X-Trace");
         assertTrue(id.matches("[0-9a-f]{32}"), id);
@@ -113,7 +113,7 @@ class RequestIdTest {
 
     @Test
     void anEmptyHeaderNameTurnsIdsOff() throws Exception {
-        balancer = Balancers.start(List.of(backend.url()), "\"requestIdHeader\": \"\"");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"requestIdHeader\": \"\"").startBalancer();
         RawResponse response = send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
         assertNull(response.header("X-Request-Id"));
         assertTrue(backend.last().values("X-Request-Id").isEmpty());
@@ -121,7 +121,7 @@ class RequestIdTest {
 
     @Test
     void w3cTraceContextPassesThroughUntouched() throws Exception {
-        balancer = Balancers.start(List.of(backend.url()), "");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
         String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         send("GET / HTTP/1.1\r\nHost: h\r\ntraceparent: " + parent + "\r\ntracestate: congo=t61rcWkgMzE,rojo=00f067aa0ba902b7\r\n\r\n");
         assertEquals(List.of(parent), backend.last().values("traceparent"));

@@ -1,7 +1,7 @@
 package dev.lb.balancer.proxy;
 
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
@@ -19,8 +19,7 @@ class RetryTest {
     void anIdempotentRequestAnAcceptingBackendDroppedGoesToAnotherBackend() throws Exception {
         try (ScriptedBackend dropper = new ScriptedBackend((request, socket, out) -> socket.close());
              ScriptedBackend healthy = new ScriptedBackend(ScriptedBackend.ok("fine"))) {
-            try (Balancer balancer = Balancers.start(List.of(dropper.url(), healthy.url()),
-                    "\"algorithm\": \"round-robin\", \"metricsPort\": 0")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(dropper.url(), healthy.url())).presumedHealthy().json("\"algorithm\": \"round-robin\", \"metricsPort\": 0").startBalancer()) {
                 for (String method : List.of("GET", "PUT", "DELETE", "GET")) {
                     RawResponse response = IdleClosedBackendTest.send(balancer, method, BODY);
                     assertEquals(200, response.status(), method);
@@ -39,9 +38,8 @@ class RetryTest {
     void whenTheBudgetIsSpentTheFailureIsAnsweredAndCounted() throws Exception {
         try (ScriptedBackend dropper = new ScriptedBackend((request, socket, out) -> socket.close());
              ScriptedBackend healthy = new ScriptedBackend(ScriptedBackend.ok("fine"))) {
-            try (Balancer balancer = Balancers.start(List.of(dropper.url(), healthy.url()),
-                    "\"algorithm\": \"round-robin\", \"metricsPort\": 0, "
-                            + "\"retryBudget\": {\"percent\": 0, \"minPerSecond\": 0}")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(dropper.url(), healthy.url())).presumedHealthy().json("\"algorithm\": \"round-robin\", \"metricsPort\": 0, "
+                            + "\"retryBudget\": {\"percent\": 0, \"minPerSecond\": 0}").startBalancer()) {
                 List<Integer> statuses = new java.util.ArrayList<>();
                 for (int i = 0; i < 2; i++) {
                     statuses.add(IdleClosedBackendTest.send(balancer, "GET", BODY).status());
@@ -60,8 +58,7 @@ class RetryTest {
     void aRequestRefusedAtConnectMovesOnEvenWithNoBudgetLeft() throws Exception {
         try (ScriptedBackend refusing = new ScriptedBackend(ScriptedBackend.ok("never"));
              ScriptedBackend healthy = new ScriptedBackend(ScriptedBackend.ok("fine"))) {
-            try (Balancer balancer = Balancers.start(List.of(refusing.url(), healthy.url()),
-                    "\"algorithm\": \"round-robin\", \"retryBudget\": {\"percent\": 0, \"minPerSecond\": 0}")) {
+            try (Balancer balancer = TestBalancer.builder().backendUrls(List.of(refusing.url(), healthy.url())).presumedHealthy().json("\"algorithm\": \"round-robin\", \"retryBudget\": {\"percent\": 0, \"minPerSecond\": 0}").startBalancer()) {
                 refusing.close();
                 for (int i = 0; i < 3; i++) {
                     RawResponse response = IdleClosedBackendTest.send(balancer, "POST", BODY);

@@ -1,7 +1,7 @@
 package dev.lb.balancer.proxy;
 
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.ScriptedBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
-import static dev.lb.balancer.testing.Await.until;
+import static dev.lb.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,11 +45,11 @@ class WireScriptTest {
             out.write(answer);
             out.flush();
         });
-        balancer = Balancers.start(List.of(backend.url()),
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json(
                 // The JDK's server on every JDK, so the bytes are the same on 17 and 25 (field-name case,
                 // field order); a generous first check: on a loaded machine a 1 s one can miss (all 503).
                 "\"server\": \"jdk\", \"retries\": 0, \"healthCheck\": {\"timeoutMs\": 10000},"
-                        + " \"timeouts\": {\"requestHeadMs\": 2000, \"requestBodyIdleMs\": 2000}");
+                        + " \"timeouts\": {\"requestHeadMs\": 2000, \"requestBodyIdleMs\": 2000}").startBalancer();
     }
 
     @AfterAll

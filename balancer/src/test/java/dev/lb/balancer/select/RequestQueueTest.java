@@ -6,7 +6,7 @@ import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.HealthPolicy;
 import dev.lb.balancer.config.QueueConfig;
 import dev.lb.balancer.config.ServerConfig;
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package dev.lb.balancer.server;
 
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import dev.lb.balancer.testing.ManualTicker;
 import dev.lb.balancer.util.Timers;
 import org.junit.jupiter.api.AfterEach;

@@ -1,7 +1,7 @@
 package dev.lb.balancer.server;
 
 import com.sun.net.httpserver.HttpHandler;
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import dev.lb.balancer.testing.ManualTicker;
 import dev.lb.balancer.util.Timers;
 import org.junit.jupiter.api.AfterEach;

@@ -1,5 +1,6 @@
 package dev.lb.balancer.testing;
 
+import dev.lb.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

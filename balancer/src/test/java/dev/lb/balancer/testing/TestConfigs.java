@@ -50,8 +50,14 @@ public final class TestConfigs {
      */
     public static final String SERVER_PROPERTY = "lb.test.server";
 
-    /** A whole config's JSON with the {@value #SERVER_PROPERTY} server added, for tests that write their own. */
+    /**
+     * A whole config's JSON with the {@value #SERVER_PROPERTY} server added, for tests that write their
+     * own; the text as it is when neither property is set.
+     */
     public static String withTestServer(String configJson) {
+        if (System.getProperty(SERVER_PROPERTY, "").isBlank() && System.getProperty(BACKEND_CLIENT_PROPERTY, "").isBlank()) {
+            return configJson;
+        }
         try {
             return MAPPER.writeValueAsString(withTestServer((ObjectNode) MAPPER.readTree(configJson)));
         } catch (IOException e) {

@@ -1,8 +1,8 @@
 package dev.lb.balancer.tls;
 
 import dev.lb.balancer.config.TlsConfig;
-import dev.lb.balancer.testing.TestCa;
-import dev.lb.balancer.testing.TestCa.KeyForm;
+import dev.lb.testing.TestCa;
+import dev.lb.testing.TestCa.KeyForm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,19 +27,19 @@ class PemFilesTest {
     @TempDir
     static Path dir;
     private static TestCa ca;
-    private static TestCa.Pair rsa;
+    private static TestCa.Issued rsa;
 
     @BeforeAll
     static void authority() throws Exception {
         assumeTrue(TestCa.opensslAvailable(), "needs the openssl command");
-        ca = TestCa.authority(dir);
+        ca = TestCa.create(dir, "test");
         rsa = ca.issue("rsa", "shop.example", KeyForm.RSA_PKCS8);
     }
 
     @ParameterizedTest
     @EnumSource(KeyForm.class)
     void everyKeyFormCertbotAndCertManagerWriteIsRead(KeyForm form) throws Exception {
-        TestCa.Pair pair = ca.issue("form-" + form, "form.example", form);
+        TestCa.Issued pair = ca.issue("form-" + form, "form.example", form);
         CertifiedKey loaded = PemFiles.load(pair.certificate(), pair.key(), Instant.now());
         assertEquals("CN=form.example", loaded.subject());
         assertEquals(2, loaded.chain().size(), "the certificate, then the CA's");
@@ -55,11 +55,11 @@ class PemFilesTest {
 
     @Test
     void aKeyThatIsNotTheCertificatesIsRefusedNamingBothFiles() throws Exception {
-        TestCa.Pair other = ca.issue("other", "other.example", KeyForm.RSA_PKCS8);
+        TestCa.Issued other = ca.issue("other", "other.example", KeyForm.RSA_PKCS8);
         TlsException e = assertThrows(TlsException.class, () -> PemFiles.load(rsa.certificate(), other.key(), Instant.now()));
         assertEquals("tls.privateKeyFile " + other.key() + ": the key does not belong to the certificate in "
                 + rsa.certificate() + " (CN=shop.example); give the key the certificate was issued for", e.getMessage());
-        TestCa.Pair ec = ca.issue("ec-other", "ec.example", KeyForm.EC_PKCS8);
+        TestCa.Issued ec = ca.issue("ec-other", "ec.example", KeyForm.EC_PKCS8);
         assertThrows(TlsException.class, () -> PemFiles.load(rsa.certificate(), ec.key(), Instant.now()));
     }
 

@@ -3,15 +3,15 @@ package dev.lb.balancer.tls;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lb.balancer.Balancer;
 import dev.lb.balancer.StartupException;
-import dev.lb.balancer.testing.Await;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.ScriptedBackend;
-import dev.lb.balancer.testing.TestCa;
-import dev.lb.balancer.testing.TestCa.KeyForm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.lb.testing.Await;
+import dev.lb.testing.TestCa;
+import dev.lb.testing.TestCa.KeyForm;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -52,7 +52,7 @@ class TlsTerminationTest {
     @BeforeEach
     void setUp() throws Exception {
         assumeTrue(TestCa.opensslAvailable(), "needs the openssl command");
-        ca = TestCa.authority(dir);
+        ca = TestCa.create(dir, "test");
         backend = new ScriptedBackend(ScriptedBackend.ok("hello"));
         certificate = dir.resolve("live-fullchain.pem");
         key = dir.resolve("live-privkey.pem");
@@ -69,7 +69,7 @@ class TlsTerminationTest {
     }
 
     /** Puts {@code pair} where the config points, each file replaced in one rename as certbot's links are. */
-    private void install(TestCa.Pair pair) throws IOException {
+    private void install(TestCa.Issued pair) throws IOException {
         Path keyNext = dir.resolve("next.key");
         Path certificateNext = dir.resolve("next.pem");
         Files.copy(pair.key(), keyNext, StandardCopyOption.REPLACE_EXISTING);
@@ -78,10 +78,10 @@ class TlsTerminationTest {
         Files.move(certificateNext, certificate, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private Balancer start(long checkIntervalMs) throws StartupException {
-        balancer = Balancers.start(List.of(backend.url()), "\"tls\": {\"certificateFile\": "
+    private Balancer start(long checkIntervalMs) throws StartupException, IOException {
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().json("\"tls\": {\"certificateFile\": "
                 + JSON.valueToTree(certificate.toString()) + ", \"privateKeyFile\": " + JSON.valueToTree(key.toString())
-                + ", \"checkIntervalMs\": " + checkIntervalMs + "}");
+                + ", \"checkIntervalMs\": " + checkIntervalMs + "}").startBalancer();
         return balancer;
     }
 
@@ -173,12 +173,12 @@ class TlsTerminationTest {
 
     @Test
     void aNewPairWhoseKeyDoesNotMatchIsRejectedAndTheOldOneKeepsServing() throws Exception {
-        TestCa.Pair old = ca.issue("old", "old.example", KeyForm.RSA_PKCS8);
+        TestCa.Issued old = ca.issue("old", "old.example", KeyForm.RSA_PKCS8);
         install(old);
         start(200);
-        TestCa.Pair other = ca.issue("other", "other.example", KeyForm.RSA_PKCS8);
+        TestCa.Issued other = ca.issue("other", "other.example", KeyForm.RSA_PKCS8);
         // A new certificate with a key that is not its own.
-        install(new TestCa.Pair(other.certificate(), old.key()));
+        install(new TestCa.Issued(other.certificate(), old.key()));
         CertificateStore store = balancer.certificates().orElseThrow();
         Await.until("the mismatched pair refused", DEADLINE, () -> store.reloadsRejected() >= 1);
         assertEquals("CN=old.example", servedSubject());
@@ -199,9 +199,9 @@ class TlsTerminationTest {
 
     @Test
     void aKeyThatIsNotTheCertificatesStopsTheStartInOneLine() throws Exception {
-        TestCa.Pair site = ca.issue("site", "site.example", KeyForm.RSA_PKCS8);
-        TestCa.Pair other = ca.issue("other", "other.example", KeyForm.EC_PKCS8);
-        install(new TestCa.Pair(site.certificate(), other.key()));
+        TestCa.Issued site = ca.issue("site", "site.example", KeyForm.RSA_PKCS8);
+        TestCa.Issued other = ca.issue("other", "other.example", KeyForm.EC_PKCS8);
+        install(new TestCa.Issued(site.certificate(), other.key()));
         StartupException e = assertThrows(StartupException.class, () -> start(60_000));
         balancer = null;
         assertTrue(e.getMessage().startsWith("tls.privateKeyFile " + key + ": the key does not belong to the certificate in "

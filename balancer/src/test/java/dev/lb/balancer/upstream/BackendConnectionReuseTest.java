@@ -1,7 +1,7 @@
 package dev.lb.balancer.upstream;
 
 import dev.lb.balancer.Balancer;
-import dev.lb.balancer.testing.Balancers;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.RawHttp;
 import dev.lb.balancer.testing.RawResponse;
 import dev.lb.balancer.testing.ScriptedBackend;
@@ -25,7 +25,7 @@ class BackendConnectionReuseTest {
     @BeforeEach
     void start() throws Exception {
         backend = new ScriptedBackend(ScriptedBackend.ok("hello"));
-        balancer = Balancers.start(List.of(backend.url()), "");
+        balancer = TestBalancer.builder().backendUrls(List.of(backend.url())).presumedHealthy().startBalancer();
     }
 
     @AfterEach

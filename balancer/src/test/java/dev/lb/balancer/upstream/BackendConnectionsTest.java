@@ -2,6 +2,7 @@ package dev.lb.balancer.upstream;
 
 import dev.lb.balancer.testing.ManualTicker;
 import dev.lb.balancer.util.Timers;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package dev.lb.balancer.upstream;
 
-import dev.lb.balancer.testing.Await;
 import dev.lb.balancer.testing.ManualTicker;
 import dev.lb.balancer.util.Timers;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.lb.balancer.util;
 
-import dev.lb.balancer.testing.Await;
+import dev.lb.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
