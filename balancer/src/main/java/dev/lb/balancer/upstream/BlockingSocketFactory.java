@@ -34,13 +34,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * than {@value #JDK_ENFORCED_BELOW_MS} ms (OkHttp's 1 ms probe of a long-idle connection) are left to
  * the JDK, which is exact.
  *
- * <p>On a virtual thread the JDK times connects and reads itself. Its sockets are non-blocking there
- * anyway (a virtual thread parks instead of blocking), so the watchdog would save nothing, and it
- * would be wrong under load: it closes a socket at the deadline even when the connection was made, or
- * the answer arrived, long before, while the thread waited for a carrier to run on. With 1,000 busy
- * connections on a loaded two-core machine such waits reached seconds, and healthy local backends
- * "timed out after 2000 ms" and were taken out of rotation. The JDK looks once more when the thread runs again, so only
- * a backend that really was silent times out. Writes, which the JDK never times, keep the watchdog.
+ * <p>A thread can be late to its own answer: a virtual thread waiting for a core on a saturated
+ * machine (1,000 busy connections on two cores: waits of seconds) is still parked when its deadline
+ * passes, although the backend answered long before. Closing such a socket made healthy local
+ * backends "time out after 2000 ms" and leave rotation. So the watchdog spares a read whose bytes are
+ * waiting ({@link WatchedSocket#answerWaiting}) and looks again at the next sweep; only a backend that
+ * really was silent times out. A connect on a virtual thread is timed by the JDK instead (the watchdog
+ * cannot see a connect that completed but whose thread has not run; connects are rare, pooled
+ * connections are reused). Keeping reads on the watchdog there too is worth its CPU: handing them to
+ * the JDK, which arms a timer at each read that waits, cost 15-25% more CPU per request at 50 and 200
+ * connections (docs/performance.md).
  *
  * <p>The watchdog is a periodic sweep on the shared {@link Timers}; {@link #closeExpired(long)} does its
  * work for a given instant of the timers' {@link Ticker}, so tests drive it with their own time. The
@@ -159,6 +162,8 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         /** The owner's ticker time by which the blocked call must end; {@link #UNARMED} when none is. */
         private volatile long deadline = UNARMED;
         private volatile boolean timedOut;
+        /** Whether the armed deadline is a read's: the watchdog then spares a socket with bytes waiting. */
+        private volatile boolean readArmed;
         private volatile int readTimeoutMs;
         /** The read timeout the JDK enforces itself: all of {@link #readTimeoutMs}, or 0 (the watchdog does). */
         private volatile int jdkTimeoutMs;
@@ -169,7 +174,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
         @Override
         public void connect(SocketAddress endpoint, int timeoutMs) throws IOException {
-            if (jdkTimes(timeoutMs)) {
+            if (jdkTimes(timeoutMs) || timeoutMs > 0 && VirtualThreads.current()) {
                 super.connect(endpoint, timeoutMs);
                 return;
             }
@@ -201,7 +206,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
          * be too coarse), or any on a virtual thread (see the class comment).
          */
         private boolean jdkTimes(int timeoutMs) {
-            return timeoutMs > 0 && (timeoutMs < owner.jdkEnforcedBelowMs || VirtualThreads.current());
+            return timeoutMs > 0 && timeoutMs < owner.jdkEnforcedBelowMs;
         }
 
         @Override
@@ -238,7 +243,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
         private void closeIfExpired(long now) {
             long due = deadline;
-            if (due == UNARMED || now - due < 0) {
+            if (due == UNARMED || now - due < 0 || readArmed && answerWaiting()) {
                 return;
             }
             timedOut = true;
@@ -246,6 +251,20 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
                 close();
             } catch (IOException ignored) {
                 // closing is all that is wanted; the blocked call reports the timeout
+            }
+        }
+
+        /**
+         * Whether bytes wait to be read: the backend did answer in time, and the reading thread has only
+         * not run since (a virtual thread waiting for a core on a saturated machine). The read is left to
+         * take them; the next sweep looks again. Only the state lock is taken, never the read lock the
+         * blocked read holds.
+         */
+        private boolean answerWaiting() {
+            try {
+                return super.getInputStream().available() > 0;
+            } catch (IOException closedOrReset) {
+                return false;
             }
         }
 
@@ -276,6 +295,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
                 if (timeoutMs <= 0 || jdkTimeoutMs == timeoutMs) {
                     return in.read(buffer, offset, length);
                 }
+                readArmed = true;
                 arm(timeoutMs);
                 int n;
                 try {
@@ -284,6 +304,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
                     throw timedOut ? timeout("Read timed out", e) : e;
                 } finally {
                     deadline = UNARMED;
+                    readArmed = false;
                 }
                 if (n < 0 && timedOut) {
                     throw timeout("Read timed out", null);
