@@ -3,6 +3,7 @@ package dev.lb.balancer.server;
 import dev.lb.balancer.config.ExecutorKind;
 import dev.lb.balancer.util.NamedThreadFactory;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.SynchronousQueue;
@@ -15,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * does, so the same Java 17 jar uses them on a 21+ JVM and falls back to a platform pool elsewhere.
  */
 public final class WorkerExecutors {
+    /** How long a platform worker the pool grew for a peak stays idle before it ends. */
+    public static final Duration PLATFORM_IDLE = Duration.ofSeconds(60);
+
     private WorkerExecutors() {
     }
 
@@ -36,7 +40,7 @@ public final class WorkerExecutors {
         // The server reads each request head on one of these threads, so a fixed pool would let a few
         // hundred slow clients (slowloris) hold every thread. The pool keeps platformThreads warm and
         // grows with the connections that are actually sending; RequestHeadTimeout frees a slow one.
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(platformThreads, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(platformThreads, Integer.MAX_VALUE, PLATFORM_IDLE.toSeconds(), TimeUnit.SECONDS,
                 new SynchronousQueue<>(), new NamedThreadFactory("proxy-worker", true));
         return new Created(pool, "platform threads (" + platformThreads + " kept, more on demand)");
     }

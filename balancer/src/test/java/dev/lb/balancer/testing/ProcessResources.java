@@ -67,6 +67,25 @@ public final class ProcessResources {
         }
     }
 
+    /**
+     * The threads of the process {@code pid} by name, numbered pools folded into one entry each
+     * ("proxy-worker-17" counts as "proxy-worker-N"), from {@code /proc/PID/task/}*{@code /comm}: what a
+     * failed thread-count check prints, so the report names the pool that grew.
+     */
+    public static java.util.SortedMap<String, Long> threadNames(String pid) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
+            return tasks.map(task -> {
+                try {
+                    return Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "N");
+                } catch (IOException e) {
+                    return "(ended)";
+                }
+            }).collect(Collectors.groupingBy(name -> name, java.util.TreeMap::new, Collectors.counting()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Threads of the process {@code pid}, from {@code /proc/PID/status}. */
     public static int threadCount(String pid) {
         try {
