@@ -5,8 +5,9 @@ import java.util.List;
 /**
  * The pool as of one change: every backend, the ones in rotation, and the weights those had when the
  * change was made. Immutable; the pool replaces it whole on every change, so a request thread reads
- * one consistent view with one volatile read, and a selection strategy may build its selector once per
- * snapshot (the {@code available} list is a new instance on every change, weight changes included).
+ * one consistent view with one volatile read, and a selection strategy builds its selector once per
+ * snapshot ({@code SelectionStrategy.selectorFor}): a new snapshot, weight changes included, is a new
+ * instance, so comparing references tells whether a selector is still the right one.
  *
  * @param version   0 at start, one more for every change
  * @param all       every backend, in config order, runtime additions last
@@ -21,6 +22,14 @@ public record PoolSnapshot(long version, List<Backend> all, List<Backend> availa
             weights[i] = available.get(i).weight();
         }
         return new PoolSnapshot(version, all, available, weights);
+    }
+
+    /**
+     * A snapshot of {@code backends} alone, all of them in rotation with the weights they have now: for
+     * choosing among a list that no pool published (a strategy given a plain list, a test).
+     */
+    public static PoolSnapshot ofRotation(List<Backend> backends) {
+        return of(0, backends, backends);
     }
 
     /** A copy: the snapshot itself never changes. */

@@ -1,6 +1,7 @@
 package dev.lb.balancer.select;
 
 import dev.lb.balancer.backend.Backend;
+import dev.lb.balancer.backend.PoolSnapshot;
 
 import java.util.List;
 import java.util.Optional;
@@ -15,22 +16,22 @@ import java.util.function.Supplier;
  * times the average in-flight load (per unit of weight) passes the key on to the next backend on the
  * ring, so one hot key cannot sink a backend. A request without a key goes by least-connections.
  *
- * <p>The ring is built over the backends in rotation whenever that set or a weight changes (the pool
- * replaces its snapshot on every change), and kept in a volatile field; a pick reads it without a lock.
- * Backends at their maxConnections or already tried are skipped on the walk, so the ring does not
- * change for them.
+ * <p>The ring is built once per pool snapshot, over the backends in rotation with the snapshot's
+ * weights, by the snapshot's selector; a pick reads it without a lock. Backends at their maxConnections
+ * or already tried are skipped on the walk, so the ring does not change for them.
  */
 public final class ConsistentHash implements SelectionStrategy {
     private final LeastConnections fallback = new LeastConnections();
-    /** The backends in rotation the ring is built over; null to build it over the candidates given. */
+    /** For plain lists: the backends the ring is built over; null to build it over the candidates given. */
     private final Supplier<List<Backend>> rotation;
+    private final ListSelectors lists = new ListSelectors(this::selectorFor);
     private volatile double balanceFactor;
-    private volatile HashRing ring;
     private final LongAdder passedOn = new LongAdder();
 
     /**
-     * @param rotation      the pool's backends in rotation, a snapshot replaced on each change; null to
-     *                      hash over whichever candidates each pick is given
+     * @param rotation      for {@link #select(List, Placement)}: the backends in rotation, a list
+     *                      replaced on each change; null to hash over whichever candidates each pick is
+     *                      given. Selectors built with {@link #selectorFor} hash over their snapshot's.
      * @param balanceFactor see {@link #balanceFactor(double)}
      */
     public ConsistentHash(Supplier<List<Backend>> rotation, double balanceFactor) {
@@ -53,43 +54,66 @@ public final class ConsistentHash implements SelectionStrategy {
     }
 
     @Override
-    public Optional<Backend> select(List<Backend> candidates) {
-        return fallback.select(candidates);
+    public Ring selectorFor(PoolSnapshot snapshot) {
+        return new Ring(snapshot, HashRing.of(snapshot.available(), snapshot.weights()), fallback.selectorFor(snapshot));
     }
 
     @Override
     public Optional<Backend> select(List<Backend> candidates, Placement placement) {
-        if (!placement.keyed() || candidates.isEmpty()) {
-            return fallback.select(candidates);
+        return lists.forList(rotation == null ? candidates : rotation.get()).pick(candidates, placement);
+    }
+
+    /** Consistent hashing over one snapshot: its ring, and least-connections for requests without a key. */
+    final class Ring implements Selector {
+        private final PoolSnapshot snapshot;
+        private final HashRing ring;
+        private final LeastConnections.Loads unkeyed;
+
+        private Ring(PoolSnapshot snapshot, HashRing ring, LeastConnections.Loads unkeyed) {
+            this.snapshot = snapshot;
+            this.ring = ring;
+            this.unkeyed = unkeyed;
         }
-        List<Backend> members = rotation == null ? candidates : rotation.get();
-        HashRing current = ring;
-        if (current == null || !current.isFor(members)) {
-            current = HashRing.of(members);
-            ring = current;
+
+        @Override
+        public PoolSnapshot snapshot() {
+            return snapshot;
         }
-        Backend chosen = walk(current, placement.keyHash(), candidates);
-        // None of the candidates on the ring: the rotation changed since they were read; the next pick sees it.
-        return chosen == null ? fallback.select(candidates) : Optional.of(chosen);
+
+        @Override
+        public Optional<Backend> pick(List<Backend> candidates, Placement placement) {
+            if (!placement.keyed() || candidates.isEmpty()) {
+                return unkeyed.pick(candidates, placement);
+            }
+            Backend chosen = walk(ring, placement.keyHash(), candidates, candidates == snapshot.available());
+            // None of the candidates on the ring: they are not of this snapshot (a plain list); go by load.
+            return chosen == null ? unkeyed.pick(candidates, placement) : Optional.of(chosen);
+        }
     }
 
     /**
      * The first candidate at or after the key's point that is within the load bound; when every
      * candidate is above it (possible only for a factor near 1 and tiny loads), the first candidate.
+     *
+     * @param everyMember whether {@code candidates} is the whole rotation the ring was built over
      */
-    private Backend walk(HashRing ring, long keyHash, List<Backend> candidates) {
+    private Backend walk(HashRing ring, long keyHash, List<Backend> candidates, boolean everyMember) {
         double factor = balanceFactor;
+        int start = ring.start(keyHash);
+        if (factor == 0 && everyMember) {
+            return ring.owner(start); // no bound and nobody left out: the key's own backend
+        }
         long totalInFlight = 0;
         long totalWeight = 0;
-        for (Backend b : candidates) {
-            totalInFlight += b.inFlight();
-            totalWeight += Math.max(1, b.weight());
+        if (factor != 0) {
+            for (Backend b : candidates) {
+                totalInFlight += b.inFlight();
+                totalWeight += Math.max(1, b.weight());
+            }
         }
-        boolean everyMember = candidates == ring.members();
         boolean[] seen = new boolean[ring.members().size()];
         int distinct = 0;
         Backend first = null;
-        int start = ring.start(keyHash);
         for (int step = 0; step < ring.size() && distinct < seen.length; step++) {
             int owner = ring.ownerIndex(start + step);
             if (seen[owner]) {

@@ -12,7 +12,7 @@ import java.util.List;
  * next to its points, and no others. A backend's points are always the first ones of its own sequence,
  * so a weight change adds or drops points of that backend only.
  *
- * <p>Immutable: built once per change of membership or weights, read by any number of request threads.
+ * <p>Immutable: built once per pool snapshot, read by any number of request threads.
  */
 final class HashRing {
     /** Ketama's number: the spread of keys over backends is within a few percent of their weights. */
@@ -22,23 +22,21 @@ final class HashRing {
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
 
     private final List<Backend> members;
-    private final int[] weights;
     /** Sorted; each is a position (high 48 bits) with its owner's index in {@link #members} (low 16). */
     private final long[] points;
 
-    private HashRing(List<Backend> members, int[] weights, long[] points) {
+    private HashRing(List<Backend> members, long[] points) {
         this.members = members;
-        this.weights = weights;
         this.points = points;
     }
 
-    /** The ring for these backends with the weights they have now. */
-    static HashRing of(List<Backend> members) {
+    /** The ring for these backends with these weights (by index). */
+    static HashRing of(List<Backend> members, int[] weightsByIndex) {
         int n = Math.min(members.size(), 1 << INDEX_BITS);
         int[] weights = new int[n];
         long total = 0;
         for (int i = 0; i < n; i++) {
-            weights[i] = Math.max(1, members.get(i).weight());
+            weights[i] = Math.max(1, weightsByIndex[i]);
             total += weights[i];
         }
         long[] counts = new long[n];
@@ -56,21 +54,7 @@ final class HashRing {
             }
         }
         Arrays.sort(points);
-        return new HashRing(List.copyOf(members.subList(0, n)), weights, points);
-    }
-
-    /** Whether this ring was built for exactly these backends (the same snapshot) with their weights now. */
-    boolean isFor(List<Backend> list) {
-        if (list.size() != members.size()) {
-            return false;
-        }
-        for (int i = 0; i < weights.length; i++) {
-            Backend b = list.get(i);
-            if (b != members.get(i) || Math.max(1, b.weight()) != weights[i]) {
-                return false;
-            }
-        }
-        return true;
+        return new HashRing(List.copyOf(members.subList(0, n)), points);
     }
 
     List<Backend> members() {

@@ -25,8 +25,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * when every backend it may go to is at its cap, it waits in one bounded FIFO queue until a slot frees,
  * and is refused when the queue is full or its wait times out.
  *
+ * <p>Selection: the strategy's selector for the pool's snapshot ({@link CurrentSelector}) picks; when
+ * no backend is excluded or at its cap, it picks from its precomputed view of the whole rotation,
+ * otherwise among the backends left.
+ *
  * <p>Concurrency: a slot is taken with {@link Backend#tryAcquire()}, a compare-and-set against the cap,
- * so two requests never both take the last one. {@link #lock} guards {@link #waiters} only; it is held
+ * so two requests never both take the last one. {@link #lock} guards {@link #waiters} only (and the waiters' fields); it is held
  * to join or leave the queue and to hand out slots, never while a request waits (the waiting thread
  * sleeps on its own condition) and never while anything else is locked. With nobody waiting, a request
  * takes no lock at all. Slots are handed out on the thread that freed them: a request ending on a
@@ -38,10 +42,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class RequestQueue implements BackendListener {
     private final BackendPool pool;
     private final SelectionStrategy strategy;
+    private final CurrentSelector selectors;
     private volatile QueueConfig config;
     /** Slow start, stickiness and hashing settings; replaced whole by reloads. */
     private volatile TrafficPolicy policy = TrafficPolicy.DEFAULT;
 
+    /** Guards {@link #waiters} and the fields of each {@link Waiter}; see the class comment. */
     private final ReentrantLock lock = new ReentrantLock();
     /** Requests waiting for a slot, oldest first. Guarded by {@link #lock}. */
     private final Deque<Waiter> waiters = new ArrayDeque<>();
@@ -61,6 +67,7 @@ public final class RequestQueue implements BackendListener {
     public RequestQueue(BackendPool pool, SelectionStrategy strategy, QueueConfig config) {
         this.pool = pool;
         this.strategy = strategy;
+        this.selectors = new CurrentSelector(pool, strategy);
         this.config = config;
     }
 
@@ -92,6 +99,11 @@ public final class RequestQueue implements BackendListener {
         return strategy;
     }
 
+    /** The strategy's selector for the pool's snapshot now; built by the first pick on a new snapshot. */
+    public Selector selector() {
+        return selectors.get();
+    }
+
     /**
      * Takes a slot on a backend in rotation, other than {@code excluded}, waiting for one in the queue
      * when all are at their cap. Pair the backend returned with one {@link #release(Backend)}.
@@ -110,12 +122,13 @@ public final class RequestQueue implements BackendListener {
      * names when that one is a candidate below its cap, otherwise the strategy's pick for its key.
      */
     public Optional<Backend> acquire(List<Backend> excluded, Placement placement) throws Refused {
-        List<Backend> inRotation = eligible(excluded);
+        Selector selector = selectors.get();
+        List<Backend> inRotation = eligible(selector, excluded);
         if (inRotation.isEmpty()) {
             return Optional.empty();
         }
         if (length.get() == 0) {
-            Backend taken = take(inRotation, placement);
+            Backend taken = take(selector, inRotation, placement);
             if (taken != null) {
                 return Optional.of(taken);
             }
@@ -225,14 +238,15 @@ public final class RequestQueue implements BackendListener {
     private void dispatch() {
         // Waiters that exclude nothing all see the same backends: once one finds no slot, so do the rest.
         boolean plainBlocked = false;
+        Selector selector = selectors.get();
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter waiter = it.next();
             boolean plain = waiter.excluded.isEmpty();
             if (plain && plainBlocked) {
                 continue;
             }
-            List<Backend> inRotation = eligible(waiter.excluded);
-            Backend taken = inRotation.isEmpty() ? null : take(inRotation, waiter.placement);
+            List<Backend> inRotation = eligible(selector, waiter.excluded);
+            Backend taken = inRotation.isEmpty() ? null : take(selector, inRotation, waiter.placement);
             if (taken == null && !inRotation.isEmpty()) {
                 plainBlocked |= plain;
                 continue;
@@ -250,18 +264,18 @@ public final class RequestQueue implements BackendListener {
         }
     }
 
-    /** Backends in rotation now, without {@code excluded}; the pool's own snapshot when it excludes nothing. */
-    private List<Backend> eligible(List<Backend> excluded) {
-        List<Backend> available = pool.available();
+    /** The selector's backends in rotation, without {@code excluded}; its snapshot's own list when it excludes nothing. */
+    private static List<Backend> eligible(Selector selector, List<Backend> excluded) {
+        List<Backend> available = selector.snapshot().available();
         return excluded.isEmpty() ? available : available.stream().filter(b -> !excluded.contains(b)).toList();
     }
 
     /**
      * Takes a slot on the backend the request's cookie names, if it is a candidate with room; otherwise
-     * on the one the strategy picks among those below their cap, as slow start lets it. Null when all
+     * on the one the selector picks among those below their cap, as slow start lets it. Null when all
      * are at their cap.
      */
-    private Backend take(List<Backend> candidates, Placement placement) {
+    private Backend take(Selector selector, List<Backend> candidates, Placement placement) {
         Backend preferred = placement.preferred();
         if (preferred != null && candidates.contains(preferred) && preferred.tryAcquire()) {
             return preferred;
@@ -271,7 +285,7 @@ public final class RequestQueue implements BackendListener {
             if (open.isEmpty()) {
                 return null;
             }
-            Backend chosen = warmedUp(strategy.select(open, placement).orElseThrow(), open);
+            Backend chosen = warmedUp(selector.pick(open, placement).orElseThrow(), open);
             if (chosen.tryAcquire()) {
                 return chosen;
             }
@@ -308,8 +322,8 @@ public final class RequestQueue implements BackendListener {
     }
 
     /**
-     * The candidates below their cap: the same list instance when all are (so a strategy's cache keyed
-     * on the pool's snapshot, as round-robin's schedule is, stays valid in the common case).
+     * The candidates below their cap: the same list instance when all are, so the selector takes its
+     * precomputed path in the common case.
      */
     static List<Backend> belowCap(List<Backend> candidates) {
         int n = candidates.size();
