@@ -42,6 +42,10 @@ public final class Backend {
     private volatile String lastError = "";
     private volatile int consecutiveSuccesses;
     private volatile int consecutiveFailures;
+    /**
+     * The last health changes, oldest first. Guarded by its own monitor: the pool's control context
+     * appends to it, status and admin readers copy it on their own threads. Never touched by requests.
+     */
     private final Deque<HealthEvent> history = new ArrayDeque<>(HISTORY_SIZE);
     /** The opaque ID a sticky cookie names this backend by; see {@link StickyIds}. */
     private final String stickyId;
