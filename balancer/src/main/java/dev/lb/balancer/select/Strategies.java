@@ -9,7 +9,10 @@ public final class Strategies {
     private Strategies() {
     }
 
-    /** A strategy that, for {@code hash}, builds its ring over the candidates of each pick. */
+    /**
+     * A strategy whose selectors hash over their snapshot's rotation; {@code hash} given a plain list
+     * ({@link SelectionStrategy#select(java.util.List, Placement)}) builds its ring over that list.
+     */
     public static SelectionStrategy forAlgorithm(Algorithm algorithm) {
         return switch (algorithm) {
             case LEAST_CONNECTIONS -> new LeastConnections();
@@ -18,7 +21,7 @@ public final class Strategies {
         };
     }
 
-    /** A strategy for the backends of {@code pool}: {@code hash} builds its ring over the pool's rotation. */
+    /** A strategy for the backends of {@code pool}: {@code hash} builds its ring over the pool's rotation, plain lists included. */
     public static SelectionStrategy forAlgorithm(Algorithm algorithm, BackendPool pool, HashConfig hash) {
         return algorithm == Algorithm.HASH
                 ? new ConsistentHash(pool::available, hash.balanceFactor())
