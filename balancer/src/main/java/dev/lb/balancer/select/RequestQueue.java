@@ -30,9 +30,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * otherwise among the backends left.
  *
  * <p>Concurrency: a slot is taken with {@link Backend#tryAcquire()}, a compare-and-set against the cap,
- * so two requests never both take the last one. {@link #lock} guards {@link #waiters} only (and the waiters' fields); it is held
- * to join or leave the queue and to hand out slots, never while a request waits (the waiting thread
- * sleeps on its own condition) and never while anything else is locked. With nobody waiting, a request
+ * so two requests never both take the last one. {@link #lock} guards {@link #waiters} (and the
+ * waiters' fields) only; it is held to join or leave the queue and to hand out slots, never while a
+ * request waits (the waiting thread sleeps on its own condition) and never while anything else is
+ * locked. With nobody waiting, a request
  * takes no lock at all. Slots are handed out on the thread that freed them: a request ending on a
  * backend ({@link #release}), or a pool change that may open room (listener callbacks).
  *
