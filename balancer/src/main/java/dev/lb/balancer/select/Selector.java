@@ -11,8 +11,13 @@ import java.util.Optional;
  * {@code SubchannelPicker}): what the strategy derives from the snapshot's backends and weights, such as
  * round-robin's interleaved order or the hash ring, is computed once when the selector is built and
  * only read afterwards, so request threads share a selector without a lock until the pool publishes
- * its next snapshot. What changes per request (loads, backends at their cap, backends already tried)
- * is read at the pick.
+ * its next snapshot.
+ *
+ * <p>What varies between requests is read at the pick, never by rebuilding: loads ({@code inFlight}),
+ * backends at their cap or already tried (the pick is then among the rest), the request's hash key.
+ * What varies between snapshots comes with the next selector: membership, health, admin state,
+ * passive-health ejections and weights, all changes the pool publishes. Sticky cookies and slow start
+ * act around the pick, in {@link RequestQueue}.
  */
 public interface Selector {
 
