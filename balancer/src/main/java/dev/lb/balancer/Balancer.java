@@ -140,7 +140,7 @@ public final class Balancer implements AutoCloseable {
         this.queue = new RequestQueue(pool, strategy, config.queue());
         queue.policy(TrafficPolicy.of(config));
         pool.addListener(queue);
-        this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock);
+        this.healthChecker = new HealthChecker(pool, config.healthCheck(), clock, timers);
         this.passiveHealth = new PassiveHealth(pool, () -> queue.policy().passiveHealth(), clock, timers);
         this.backendClient = BackendClient.create(config.timeouts(), config.backendClient(), timers);
         this.control = new RuntimeControl(pool, healthChecker, backendClient, queue, config, configPath, clock, timers);
@@ -262,7 +262,7 @@ public final class Balancer implements AutoCloseable {
             statusPage.attach(reader);
         }
         admin = AdminServer.start(config.adminHost(), config.adminPort(), pool, reader, control, clock,
-                config.adminSecurity(), fleet);
+                config.adminSecurity(), fleet, timers);
         parts.push("admin API", () -> {
             admin.close();
             admin = null;
@@ -286,7 +286,7 @@ public final class Balancer implements AutoCloseable {
             HttpsConfigurator configurator = TlsEndpoint.configurator(certificates);
             CertificateStore loaded = certificates;
             parts.push("certificate watch", loaded::close);
-            loaded.watch();
+            loaded.watch(timers);
             return configurator;
         } catch (TlsException e) {
             throw new StartupException(e.getMessage());
@@ -379,7 +379,7 @@ public final class Balancer implements AutoCloseable {
     /** Starts asking the DNS names and etcd the config names; their backends join as answers come. */
     private void startDiscovery() throws StartupException {
         try {
-            discovery = Discovery.start(config, control, pool, clock);
+            discovery = Discovery.start(config, control, pool, clock, timers);
         } catch (DiscoveryException e) {
             throw new StartupException(e.getMessage());
         }
@@ -411,7 +411,7 @@ public final class Balancer implements AutoCloseable {
             EdgeMetrics.certificate(metrics.registry(), certificates);
         }
         EdgeMetrics.upgrades(metrics.registry(), proxy::upgradeRequests);
-        StatusPage page = new StatusPage(pool, metrics, clock);
+        StatusPage page = new StatusPage(pool, metrics, clock, timers);
         parts.push("status page sampler", page::close);
         HttpsConfigurator https = config.metrics().tls().isPresent() ? startMetricsTls(config.metrics().tls().get()) : null;
         metricsServer = MetricsServer.start(config.metrics(), metrics.registry(), page, StatusPage.threadsNeeded(), https);
@@ -439,7 +439,7 @@ public final class Balancer implements AutoCloseable {
             CertificateStore store = CertificateStore.load(
                     new TlsConfig(true, tls.certificateFile(), tls.privateKeyFile(), tls.reloadInterval()), clock);
             parts.push("metrics certificate watch", store::close);
-            store.watch();
+            store.watch(timers);
             return TlsEndpoint.configurator(store, tls.clientCaFile());
         } catch (TlsException e) {
             // The loader names the proxy's "tls" fields; these are metricsTls's.

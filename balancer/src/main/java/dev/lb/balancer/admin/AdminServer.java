@@ -6,8 +6,10 @@ import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.config.AdminSecurityConfig;
 import dev.lb.balancer.control.RuntimeControl;
 import dev.lb.balancer.fleet.Fleet;
+import dev.lb.balancer.util.BlockingWork;
 import dev.lb.balancer.util.LocalPorts;
 import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.Scheduler;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -19,14 +21,15 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC management plane of one balancer: {@link AdminService}, the standard
  * {@code grpc.health.v1.Health} service and server reflection, on the admin address, in plaintext or
  * behind mutual TLS with roles ({@link AdminTls}, {@link AdminAccess}). Owns the watch hub, its pool
- * listener, the {@code admin-grpc-N} threads and the {@code admin-tls-reload-1} thread.
+ * listener, the {@code admin-grpc-N} threads and the {@code admin-tls-reload-N} thread that re-reads
+ * the TLS files; the balancer's timer service, which says when to look at them and when Watch streams
+ * get stats, is only borrowed.
  */
 public final class AdminServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
@@ -39,10 +42,10 @@ public final class AdminServer implements AutoCloseable {
     private final Server server;
     /** The certificate file watches and their thread; null for a plaintext admin API. */
     private final AdminTls tls;
-    private final ScheduledExecutorService tlsReloads;
+    private final ExecutorService tlsReloads;
 
     private AdminServer(BackendPool pool, WatchHub hub, AdminService service, ExecutorService executor, Server server,
-                        HealthStatusManager health, AdminTls tls, ScheduledExecutorService tlsReloads) {
+                        HealthStatusManager health, AdminTls tls, ExecutorService tlsReloads) {
         this.pool = pool;
         this.tls = tls;
         this.tlsReloads = tlsReloads;
@@ -54,46 +57,29 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} (0 for any free port) and starts serving.
-     *
-     * @throws StartupException when the address cannot be bound; nothing is left running
-     */
-    public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader,
-                                    RuntimeControl control, Clock clock) throws StartupException {
-        return start(host, port, pool, reader, control, clock, AdminSecurityConfig.PLAINTEXT);
-    }
-
-    /**
      * Binds {@code host:port} (0 for any free port) with the given protection and starts serving.
      *
+     * @param fleet  where fleet-wide changes go; null when the balancer has none (no discovery.etcd)
+     * @param timers the balancer's timer service, for Watch streams' stats and the TLS files' checks
      * @throws StartupException when the address cannot be bound or the certificates cannot be read;
      *                          nothing is left running
      */
     public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader,
-                                    RuntimeControl control, Clock clock, AdminSecurityConfig security)
+                                    RuntimeControl control, Clock clock, AdminSecurityConfig security, Fleet fleet,
+                                    Scheduler timers)
             throws StartupException {
-        return start(host, port, pool, reader, control, clock, security, null);
-    }
-
-    /**
-     * As {@link #start(String, int, BackendPool, StatusReader, RuntimeControl, Clock, AdminSecurityConfig)},
-     * with the fleet that fleet-wide changes go to; null when the balancer has none (no discovery.etcd).
-     */
-    public static AdminServer start(String host, int port, BackendPool pool, StatusReader reader,
-                                    RuntimeControl control, Clock clock, AdminSecurityConfig security, Fleet fleet)
-            throws StartupException {
-        ScheduledExecutorService tlsReloads = null;
+        ExecutorService tlsReloads = null;
         AdminTls tls = null;
         if (security.tls().isPresent()) {
-            tlsReloads = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("admin-tls-reload", true));
+            tlsReloads = BlockingWork.executor("admin-tls-reload", 1);
             try {
-                tls = AdminTls.load(security.tls().get(), tlsReloads);
+                tls = AdminTls.load(security.tls().get(), timers, tlsReloads);
             } catch (StartupException e) {
                 tlsReloads.shutdownNow();
                 throw e;
             }
         }
-        WatchHub hub = new WatchHub(reader, WatchHub.DEFAULT_BUFFER);
+        WatchHub hub = new WatchHub(reader, WatchHub.DEFAULT_BUFFER, timers);
         ExecutorService executor = Executors.newFixedThreadPool(2, new NamedThreadFactory("admin-grpc", true));
         AdminService service = new AdminService(reader, hub, control, executor, clock, fleet);
         HealthStatusManager health = new HealthStatusManager();

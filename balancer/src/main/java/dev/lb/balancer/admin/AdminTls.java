@@ -2,6 +2,8 @@ package dev.lb.balancer.admin;
 
 import dev.lb.balancer.StartupException;
 import dev.lb.balancer.config.AdminTlsConfig;
+import dev.lb.balancer.util.Repeating;
+import dev.lb.balancer.util.Scheduler;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
@@ -14,9 +16,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 
 /**
  * Mutual TLS credentials for the admin port, from PEM files read by grpc-util's key and trust managers.
@@ -25,6 +25,10 @@ import java.util.concurrent.TimeUnit;
  * own file watch polls no more often than once a minute, too slow to test and to confirm a rotation,
  * so the watch is here and grpc-util does the reading.) A change that cannot be read keeps the
  * credentials in use and says so in one warning line.
+ *
+ * <p>Threads: the given {@link Scheduler} (the balancer's {@code timers-1}) decides when the files are
+ * checked; the check and the reading, which touch the disk, run on the executor the owner passes
+ * ({@link AdminServer}'s {@code admin-tls-reload-N}).
  */
 final class AdminTls implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AdminTls.class.getName());
@@ -33,12 +37,12 @@ final class AdminTls implements AutoCloseable {
     private final AdvancedTlsX509KeyManager keys;
     private final AdvancedTlsX509TrustManager trust;
     private final ServerCredentials credentials;
-    private final ScheduledFuture<?> watch;
+    private final Repeating watch;
     /** Modification times of certificate, key and CA as last read; guarded by {@code this}. */
     private List<FileTime> lastRead;
 
     private AdminTls(AdminTlsConfig config, AdvancedTlsX509KeyManager keys, AdvancedTlsX509TrustManager trust,
-                     List<FileTime> lastRead, ScheduledExecutorService scheduler) {
+                     List<FileTime> lastRead, Scheduler timers, Executor reads) {
         this.config = config;
         this.keys = keys;
         this.trust = trust;
@@ -48,17 +52,17 @@ final class AdminTls implements AutoCloseable {
                 .trustManager(trust)
                 .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
                 .build();
-        long period = config.reloadInterval().toMillis();
-        this.watch = scheduler.scheduleWithFixedDelay(this::reloadIfChanged, period, period, TimeUnit.MILLISECONDS);
+        this.watch = Repeating.withFixedDelay(timers, reads, "checking the admin TLS files for changes",
+                config.reloadInterval(), config.reloadInterval(), this::reloadIfChanged);
     }
 
     /**
-     * Reads the three files once, so that a missing or broken one stops the start, then watches them on
-     * {@code scheduler}.
+     * Reads the three files once, so that a missing or broken one stops the start, then checks them
+     * for changes when {@code timers} says, reading them on {@code reads}.
      *
      * @throws StartupException naming the setting and file that cannot be used
      */
-    static AdminTls load(AdminTlsConfig config, ScheduledExecutorService scheduler) throws StartupException {
+    static AdminTls load(AdminTlsConfig config, Scheduler timers, Executor reads) throws StartupException {
         readable("adminTls.certificateFile", config.certificateFile());
         readable("adminTls.privateKeyFile", config.privateKeyFile());
         readable("adminTls.clientCaFile", config.clientCaFile());
@@ -82,7 +86,7 @@ final class AdminTls implements AutoCloseable {
             throw new StartupException("cannot use adminTls.clientCaFile " + config.clientCaFile() + ": " + reason(e)
                     + " (give the PEM certificate of the CA that signs client certificates)");
         }
-        return new AdminTls(config, keys, trust, times, scheduler);
+        return new AdminTls(config, keys, trust, times, timers, reads);
     }
 
     /** Re-reads the files when any of them changed since the last read; called by the watch. */
@@ -150,6 +154,6 @@ final class AdminTls implements AutoCloseable {
     /** Stops watching the files; the credentials keep what they last read. */
     @Override
     public void close() {
-        watch.cancel(false);
+        watch.cancel();
     }
 }

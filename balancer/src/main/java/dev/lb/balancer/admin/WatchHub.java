@@ -8,22 +8,28 @@ import dev.lb.balancer.backend.OutlierEvent;
 import dev.lb.balancer.backend.ReloadOutcome;
 import dev.lb.balancer.backend.SourceEvent;
 import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.Repeating;
+import dev.lb.balancer.util.Scheduler;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fans health events, admin changes, reload outcomes, discovery source changes and stats ticks out to every open Watch stream.
  * Registered as a pool listener, it is called on health-check, request and admin threads, so it only
- * converts each event once and hands it to each watcher's bounded buffer and returns; the sending happens on the hub's own {@code admin-watch-N} threads.
+ * converts each event once and hands it to each watcher's bounded buffer and returns.
+ *
+ * <p>Threads: the sending, which writes to gRPC streams, happens on the hub's own two
+ * {@code admin-watch-N} threads, owned here and stopped by {@link #close()}. Each stream's stats ticks
+ * come from the balancer's {@link Scheduler} ({@code timers-1}): a tick only raises the watcher's
+ * "stats due" flag and hands its drain to those threads.
  */
 public final class WatchHub implements BackendListener, AutoCloseable {
     /** Health events one watcher may have waiting before it is switched to a resync snapshot. */
@@ -33,18 +39,22 @@ public final class WatchHub implements BackendListener, AutoCloseable {
 
     private final StatusReader reader;
     private final int buffer;
-    private final ScheduledThreadPoolExecutor executor;
-    private final Map<Watcher, ScheduledFuture<?>> watchers = new ConcurrentHashMap<>();
+    private final Scheduler timers;
+    private final ExecutorService executor;
+    /** Open watchers and their stats ticks. */
+    private final Map<Watcher, Repeating> watchers = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    private volatile boolean closed;
 
-    public WatchHub(StatusReader reader, int buffer) {
+    /** @param timers times the stats ticks (the balancer's {@code Timers}); not closed by the hub */
+    public WatchHub(StatusReader reader, int buffer, Scheduler timers) {
         if (buffer < 1) {
             throw new IllegalArgumentException("buffer must be at least 1");
         }
         this.reader = reader;
         this.buffer = buffer;
-        this.executor = new ScheduledThreadPoolExecutor(2, new NamedThreadFactory("admin-watch", true));
-        executor.setRemoveOnCancelPolicy(true);
+        this.timers = timers;
+        this.executor = Executors.newFixedThreadPool(2, new NamedThreadFactory("admin-watch", true));
     }
 
     /**
@@ -56,15 +66,14 @@ public final class WatchHub implements BackendListener, AutoCloseable {
         Watcher watcher = new Watcher(ids.incrementAndGet(), call, reader, executor, buffer, this::release);
         call.setOnCancelHandler(watcher::close);
         call.setOnReadyHandler(watcher::schedule);
-        // Registered before the first drain reads the snapshot, so no event falls between the two.
-        ScheduledFuture<?> ticker;
-        try {
-            ticker = executor.scheduleAtFixedRate(watcher::statsDue,
-                    statsInterval.toNanos(), statsInterval.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
+        if (closed) {
             call.onError(Status.UNAVAILABLE.withDescription("the balancer is shutting down").asRuntimeException());
             return;
         }
+        // Registered before the first drain reads the snapshot, so no event falls between the two.
+        // The tick only raises a flag, so it runs on the timer's thread itself.
+        Repeating ticker = Repeating.atFixedRate(timers, Runnable::run, "stats tick of watcher " + watcher.id(),
+                statsInterval, statsInterval, watcher::statsDue);
         watchers.put(watcher, ticker);
         if (watcher.closed()) {
             release(watcher); // cancelled before it was registered; do not keep it
@@ -111,9 +120,9 @@ public final class WatchHub implements BackendListener, AutoCloseable {
     }
 
     private void release(Watcher watcher) {
-        ScheduledFuture<?> ticker = watchers.remove(watcher);
+        Repeating ticker = watchers.remove(watcher);
         if (ticker != null) {
-            ticker.cancel(false);
+            ticker.cancel();
         }
         LOG.log(System.Logger.Level.DEBUG, "watcher {0} closed", watcher.id());
     }
@@ -121,6 +130,8 @@ public final class WatchHub implements BackendListener, AutoCloseable {
     /** Ends every stream normally and stops the hub's threads. */
     @Override
     public void close() {
+        closed = true;
+        watchers.values().forEach(Repeating::cancel);
         watchers.keySet().forEach(Watcher::complete);
         executor.shutdown();
         try {

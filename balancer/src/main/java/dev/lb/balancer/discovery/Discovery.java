@@ -5,6 +5,7 @@ import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.DnsTarget;
 import dev.lb.balancer.control.RuntimeControl;
+import dev.lb.balancer.util.Scheduler;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -31,10 +32,11 @@ public final class Discovery implements AutoCloseable {
     /**
      * Starts every source the config names; each is asked at once, in the background.
      *
+     * @param timers decides when DNS names are asked again (the balancer's {@code Timers})
      * @throws DiscoveryException when a source cannot even be set up (no usable resolver configuration)
      */
-    public static Discovery start(BalancerConfig config, RuntimeControl control, BackendPool pool, Clock clock)
-            throws DiscoveryException {
+    public static Discovery start(BalancerConfig config, RuntimeControl control, BackendPool pool, Clock clock,
+                                  Scheduler timers) throws DiscoveryException {
         List<SourceFollower> dnsFollowers = new ArrayList<>();
         for (DnsTarget target : config.dnsTargets()) {
             dnsFollowers.add(new SourceFollower(new BackendSource(BackendSource.Kind.DNS, target.label()), control,
@@ -49,7 +51,7 @@ public final class Discovery implements AutoCloseable {
         }
         Discovery discovery = new Discovery(all);
         if (!config.dnsTargets().isEmpty()) {
-            DnsDiscovery dns = new DnsDiscovery(config.dns(), new DnsResolver(config.dns()));
+            DnsDiscovery dns = new DnsDiscovery(config.dns(), new DnsResolver(config.dns()), timers);
             discovery.running.add(dns);
             dns.start(config.dnsTargets(), dnsFollowers);
         }

@@ -4,8 +4,10 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.config.HealthCheckConfig;
+import dev.lb.balancer.util.BlockingWork;
 import dev.lb.balancer.util.Failures;
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.Repeating;
+import dev.lb.balancer.util.Scheduler;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -18,9 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,8 +28,12 @@ import java.util.concurrent.TimeUnit;
  * check runs at once, then one every interval (fixed delay, so a slow backend is never checked twice at
  * the same time). Results go to the {@link BackendPool}, which decides state changes.
  *
- * <p>Owns the {@code health-checker-N} threads and its own HTTP client, kept apart from the proxy's so
- * checks never wait behind request traffic.
+ * <p>Threads: the balancer's {@link Scheduler} (its {@code timers-1} thread) only decides when each
+ * backend's next check is due; the check itself, a blocking HTTP call, runs on the checker's own
+ * {@code health-checker-N} threads (virtual threads where the JVM has them, else two platform threads),
+ * which it owns and stops on {@link #close()}, and which hand each result to the pool's control
+ * context. Its own HTTP client is kept apart from the proxy's so checks never wait behind request
+ * traffic.
  *
  * <p>Each check opens a connection of its own and closes it after the answer, as HAProxy's checks do.
  * A connection kept between checks would, with a check interval longer than the backend's keep-alive
@@ -37,20 +41,29 @@ import java.util.concurrent.TimeUnit;
  * would fail on it and the backend go DOWN while it serves requests fine.
  */
 public final class HealthChecker implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(HealthChecker.class.getName());
-
     private final BackendPool pool;
     private final Clock clock;
-    private final ScheduledExecutorService scheduler;
+    /** When checks are due; the balancer's timer service, never a thread of this checker's. */
+    private final Scheduler timers;
+    /** Where checks run: they block for up to the check timeout. */
+    private final ExecutorService checks;
     private final OkHttpClient client;
-    private final Map<Backend, ScheduledFuture<?>> schedules = new ConcurrentHashMap<>();
+    /** One schedule per watched backend, each running one check at a time. */
+    private final Map<Backend, Repeating> schedules = new ConcurrentHashMap<>();
     private volatile HealthCheckConfig config;
 
-    public HealthChecker(BackendPool pool, HealthCheckConfig config, Clock clock) {
+    /** @param timers decides when checks are due (the balancer's {@code Timers}); not closed by this checker */
+    public HealthChecker(BackendPool pool, HealthCheckConfig config, Clock clock, Scheduler timers) {
+        this(pool, config, clock, timers, BlockingWork.executor("health-checker", 2));
+    }
+
+    /** @param checks runs the checks; owned by this checker from now on, and shut down by {@link #close()} */
+    HealthChecker(BackendPool pool, HealthCheckConfig config, Clock clock, Scheduler timers, ExecutorService checks) {
         this.pool = pool;
         this.config = config;
         this.clock = clock;
-        this.scheduler = Executors.newScheduledThreadPool(2, new NamedThreadFactory("health-checker", true));
+        this.timers = timers;
+        this.checks = checks;
         this.client = new OkHttpClient.Builder()
                 .connectionPool(new ConnectionPool(0, 1, TimeUnit.MILLISECONDS))
                 .retryOnConnectionFailure(false)
@@ -63,21 +76,23 @@ public final class HealthChecker implements AutoCloseable {
         pool.all().forEach(this::watch);
     }
 
-    /** Starts checking one backend: once now, then every interval. */
+    /**
+     * Starts checking one backend: once now, then each interval after the previous check ended (so a
+     * slow backend is never checked twice at the same time).
+     */
     public void watch(Backend backend) {
-        schedules.computeIfAbsent(backend, b -> scheduler.scheduleWithFixedDelay(
-                () -> checkQuietly(b), 0, config.interval().toMillis(), TimeUnit.MILLISECONDS));
+        schedules.computeIfAbsent(backend, b -> Repeating.withDelayFrom(timers, checks, "health check of " + b,
+                Duration.ZERO, config.interval(), () -> checkAndReport(b)));
     }
 
     /**
-     * Applies new check settings: every watched backend is checked once now with them, then at the new
-     * interval.
+     * Applies new check settings: every watched backend is checked once now with them (right after its
+     * check under way, if one is), then at the new interval.
      */
     public void reconfigure(HealthCheckConfig next) {
         this.config = next;
-        for (Backend backend : List.copyOf(schedules.keySet())) {
-            unwatch(backend);
-            watch(backend);
+        for (Repeating schedule : List.copyOf(schedules.values())) {
+            schedule.runSoon();
         }
     }
 
@@ -90,21 +105,22 @@ public final class HealthChecker implements AutoCloseable {
         return schedules.containsKey(backend);
     }
 
-    /** Stops checking one backend. */
+    /** Stops checking one backend; a check under way still reports, and none follows it. */
     public void unwatch(Backend backend) {
-        ScheduledFuture<?> schedule = schedules.remove(backend);
+        Repeating schedule = schedules.remove(backend);
         if (schedule != null) {
-            schedule.cancel(false);
+            schedule.cancel();
         }
     }
 
-    private void checkQuietly(Backend backend) {
-        try {
-            pool.reportCheck(backend, check(backend));
-        } catch (RuntimeException e) {
-            // A bug in one check must not silently stop all future checks of this backend.
-            LOG.log(System.Logger.Level.ERROR, "health check of " + backend + " failed unexpectedly", e);
-        }
+    /**
+     * One scheduled check, on a check thread; answers the wait before the next. The interval is read
+     * after the check, so a reload's new interval applies from the next wait on. (A check that throws
+     * is logged by the schedule, which goes on: a bug must not silently stop a backend's checks.)
+     */
+    private Duration checkAndReport(Backend backend) {
+        pool.reportCheck(backend, check(backend));
+        return config.interval();
     }
 
     /** Runs one check now, on the calling thread. */
@@ -130,7 +146,8 @@ public final class HealthChecker implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        schedules.values().forEach(Repeating::cancel);
+        checks.shutdownNow();
         client.dispatcher().executorService().shutdown();
         client.connectionPool().evictAll();
     }

@@ -5,7 +5,8 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.lb.balancer.admin.StatusReader;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.metrics.BalancerMetrics;
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.Repeating;
+import dev.lb.balancer.util.Scheduler;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 
@@ -14,8 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The live status page, served on the metrics listener beside {@code /metrics}: {@code /} (HTML, CSS,
@@ -23,9 +22,10 @@ import java.util.concurrent.TimeUnit;
  * state and the pool's events as Server-Sent Events). Read-only: changing the balancer stays with
  * {@code lbctl} and the admin port's protections.
  *
- * <p>Owns one thread, {@code status-page-1}, which once a second reads the metrics' counters into the
- * history's rings and, while a browser is connected, sends the state to every viewer. Each connected
- * browser holds one of the metrics listener's threads ({@link #threadsNeeded}).
+ * <p>Owns no thread. Once a second the balancer's {@link Scheduler} ({@code timers-1}) runs its
+ * sample: it reads the metrics' counters into the history's rings and, while a browser is connected,
+ * drops the state into every viewer's buffer (never waiting on a browser). Each connected browser
+ * holds one of the metrics listener's threads ({@link #threadsNeeded}), which writes its stream.
  */
 public final class StatusPage implements HttpHandler, AutoCloseable {
     static final Duration SAMPLE_INTERVAL = Duration.ofSeconds(1);
@@ -37,16 +37,21 @@ public final class StatusPage implements HttpHandler, AutoCloseable {
     private final StatusHistory history;
     private final EventStream events;
     private final Assets assets = new Assets();
-    private final ScheduledThreadPoolExecutor sampler;
+    /** The once-a-second sample, on the timer's thread. */
+    private final Repeating sampler;
     /** Set once the proxy listens (its address is part of the page); null until then. */
     private volatile StatusReader reader;
 
-    /** A page with the default viewer limits, sampling once a second on its own thread. */
-    public StatusPage(BackendPool pool, BalancerMetrics metrics, Clock clock) {
-        this(pool, metrics, clock, EventStream.DEFAULT_BUFFER, EventStream.DEFAULT_MAX_VIEWERS);
+    /**
+     * A page with the default viewer limits, sampling once a second, at once first.
+     *
+     * @param timers runs the samples (the balancer's {@code Timers}); not closed by the page
+     */
+    public StatusPage(BackendPool pool, BalancerMetrics metrics, Clock clock, Scheduler timers) {
+        this(pool, metrics, clock, timers, EventStream.DEFAULT_BUFFER, EventStream.DEFAULT_MAX_VIEWERS);
     }
 
-    StatusPage(BackendPool pool, BalancerMetrics metrics, Clock clock, int buffer, int maxViewers) {
+    StatusPage(BackendPool pool, BalancerMetrics metrics, Clock clock, Scheduler timers, int buffer, int maxViewers) {
         this.pool = pool;
         this.clock = clock;
         this.history = new StatusHistory(pool, metrics, clock);
@@ -54,8 +59,9 @@ public final class StatusPage implements HttpHandler, AutoCloseable {
         pool.addListener(history);
         pool.addListener(events);
         register(metrics);
-        sampler = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("status-page", true));
-        sampler.scheduleAtFixedRate(this::tick, 0, SAMPLE_INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
+        // A sample only reads counters and fills buffers, so it runs on the timer's thread itself.
+        sampler = Repeating.atFixedRate(timers, Runnable::run, "status page sample", Duration.ZERO, SAMPLE_INTERVAL,
+                this::tick);
     }
 
     /** Threads the metrics listener needs so that scrapes never wait behind connected browsers. */
@@ -83,7 +89,7 @@ public final class StatusPage implements HttpHandler, AutoCloseable {
                 .register(metrics.registry());
     }
 
-    /** One sample, and the state to every viewer; on the sampler thread. */
+    /** One sample, and the state to every viewer; on the timer's thread. */
     private void tick() {
         try {
             Instant now = clock.instant();
@@ -93,7 +99,7 @@ public final class StatusPage implements HttpHandler, AutoCloseable {
                 events.stats(PageJson.state(current, history, now));
             }
         } catch (RuntimeException e) {
-            // Logged and skipped: a scheduled task that throws is never run again.
+            // Logged in one line and skipped; the next second samples again.
             LOG.log(System.Logger.Level.WARNING, "status page sample failed: {0}", e.toString());
         }
     }
@@ -158,17 +164,12 @@ public final class StatusPage implements HttpHandler, AutoCloseable {
         return history;
     }
 
-    /** Ends every browser's stream and stops the sampler thread; the listener stops after this. */
+    /** Ends every browser's stream and stops sampling; the listener stops after this. */
     @Override
     public void close() {
         pool.removeListener(history);
         pool.removeListener(events);
         events.close();
-        sampler.shutdownNow();
-        try {
-            sampler.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        sampler.cancel();
     }
 }

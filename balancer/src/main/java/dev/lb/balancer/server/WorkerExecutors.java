@@ -2,12 +2,11 @@ package dev.lb.balancer.server;
 
 import dev.lb.balancer.config.ExecutorKind;
 import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.VirtualThreads;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -45,17 +44,8 @@ public final class WorkerExecutors {
         return new Created(pool, "platform threads (" + platformThreads + " kept, more on demand)");
     }
 
-    /** {@code Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory())}, or null before Java 21. */
+    /** A virtual thread per task, or null before Java 21 ({@link VirtualThreads#perTaskExecutor}). */
     static ExecutorService virtualThreadPerTask(String prefix) {
-        try {
-            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-            Class<?> builderType = Class.forName("java.lang.Thread$Builder");
-            builder = builderType.getMethod("name", String.class, long.class).invoke(builder, prefix, 1L);
-            ThreadFactory factory = (ThreadFactory) builderType.getMethod("factory").invoke(builder);
-            return (ExecutorService) Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class)
-                    .invoke(null, factory);
-        } catch (ReflectiveOperationException e) {
-            return null;
-        }
+        return VirtualThreads.perTaskExecutor(prefix);
     }
 }

@@ -1,7 +1,9 @@
 package dev.lb.balancer.tls;
 
 import dev.lb.balancer.config.TlsConfig;
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.util.BlockingWork;
+import dev.lb.balancer.util.Repeating;
+import dev.lb.balancer.util.Scheduler;
 
 import javax.net.ssl.X509ExtendedKeyManager;
 import java.io.IOException;
@@ -12,17 +14,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Owns the certificate and key the proxy port serves, and replaces them without a restart: on
  * {@link #reload(String)} (SIGHUP, {@code lbctl reload}) and when either file changes on disk, checked
- * every {@code tls.checkIntervalMs} by the {@code tls-certificate-watch} thread. A new pair that does
- * not parse, or whose key is not the certificate's, is rejected in one log line and the old one keeps
- * serving. Loads are serialised on this object; handshakes read the current pair without a lock.
+ * every {@code tls.checkIntervalMs}. A new pair that does not parse, or whose key is not the
+ * certificate's, is rejected in one log line and the old one keeps serving. Loads are serialised on
+ * this object; handshakes read the current pair without a lock.
+ *
+ * <p>Threads: once {@link #watch watched}, the balancer's {@link Scheduler} ({@code timers-1}) decides
+ * when the files are checked, and the checks and reads, which touch the disk, run on the store's own
+ * {@code tls-certificate-watch-N} thread (virtual where the JVM has them), stopped by {@link #close()}.
  */
 public final class CertificateStore implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CertificateStore.class.getName());
@@ -32,8 +36,9 @@ public final class CertificateStore implements AutoCloseable {
     private final SwappableKeyManager keys = new SwappableKeyManager();
     private final LongAdder applied = new LongAdder();
     private final LongAdder rejected = new LongAdder();
-    private final ScheduledExecutorService watcher =
-            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("tls-certificate-watch", true));
+    /** The file checks' schedule and the thread they read on; null until {@link #watch}. Guarded by this. */
+    private Repeating watch;
+    private ExecutorService reads;
     private volatile CertifiedKey current;
     /** The files as last looked at; guarded by this object. */
     private List<FileStamp> seen;
@@ -58,10 +63,17 @@ public final class CertificateStore implements AutoCloseable {
         return store;
     }
 
-    /** Starts checking the files for changes every {@code checkInterval}. */
-    public void watch() {
-        long period = config.checkInterval().toMillis();
-        watcher.scheduleWithFixedDelay(this::checkFiles, period, period, TimeUnit.MILLISECONDS);
+    /**
+     * Starts checking the files for changes every {@code checkInterval} (from the end of one check to
+     * the next), as {@code timers} decides.
+     */
+    public synchronized void watch(Scheduler timers) {
+        if (watch != null) {
+            return;
+        }
+        reads = BlockingWork.executor("tls-certificate-watch", 1);
+        watch = Repeating.withFixedDelay(timers, reads, "checking " + config.certificateFile() + " for changes",
+                config.checkInterval(), config.checkInterval(), this::checkFiles);
     }
 
     /** The pair new connections get. */
@@ -158,8 +170,12 @@ public final class CertificateStore implements AutoCloseable {
         }
     }
 
+    /** Stops watching the files; the pair served stays. */
     @Override
-    public void close() {
-        watcher.shutdownNow();
+    public synchronized void close() {
+        if (watch != null) {
+            watch.cancel();
+            reads.shutdownNow();
+        }
     }
 }

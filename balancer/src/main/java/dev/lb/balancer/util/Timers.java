@@ -17,7 +17,7 @@ import java.util.function.LongConsumer;
  * components expose the same sweep taking {@code now} as an argument, so a test calls
  * {@code sweep(t)} at the instant it wants instead of waiting for the timer.
  */
-public final class Timers implements AutoCloseable {
+public final class Timers implements Scheduler, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Timers.class.getName());
 
     private final Ticker ticker;
@@ -39,11 +39,13 @@ public final class Timers implements AutoCloseable {
         return ticker;
     }
 
+    @Override
     public long nanoTime() {
         return ticker.nanoTime();
     }
 
     /** Runs {@code task} once after {@code delay}; a no-op handle once the service is closed. */
+    @Override
     public Cancellable schedule(Duration delay, Runnable task) {
         try {
             ScheduledFuture<?> future = executor.schedule(guarded(task), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);

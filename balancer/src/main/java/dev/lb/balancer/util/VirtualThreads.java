@@ -3,6 +3,9 @@ package dev.lb.balancer.util;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Whether the running thread is a virtual thread, asked in a way that also loads on Java 17 (the
@@ -24,6 +27,24 @@ public final class VirtualThreads {
             return (boolean) IS_VIRTUAL.invokeExact(Thread.currentThread());
         } catch (Throwable impossible) {
             throw new IllegalStateException("Thread.isVirtual() failed", impossible);
+        }
+    }
+
+    /**
+     * {@code Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory())}, looked up
+     * at run time as Jetty 12 does, so the same Java 17 jar uses virtual threads on a 21+ JVM; null
+     * before Java 21.
+     */
+    public static ExecutorService perTaskExecutor(String prefix) {
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            Class<?> builderType = Class.forName("java.lang.Thread$Builder");
+            builder = builderType.getMethod("name", String.class, long.class).invoke(builder, prefix, 1L);
+            ThreadFactory factory = (ThreadFactory) builderType.getMethod("factory").invoke(builder);
+            return (ExecutorService) Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class)
+                    .invoke(null, factory);
+        } catch (ReflectiveOperationException e) {
+            return null;
         }
     }
 

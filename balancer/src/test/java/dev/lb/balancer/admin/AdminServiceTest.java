@@ -13,6 +13,7 @@ import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendPool;
 import dev.lb.balancer.backend.CheckResult;
 import dev.lb.balancer.testing.TestBalancer;
+import dev.lb.balancer.util.Timers;
 import dev.lb.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -273,7 +274,8 @@ class AdminServiceTest {
             StatusReader reader = new StatusReader(pool,
                     new BalancerFacts("127.0.0.1:" + f.balancer().port(), "round-robin", Instant.now(), Duration.ofSeconds(1), "test"),
                     java.time.Clock.systemUTC());
-            WatchHub hub = new WatchHub(reader, 4);
+            Timers timers = new Timers();
+            WatchHub hub = new WatchHub(reader, 4, timers);
             pool.addListener(hub);
             try {
                 WatchClient slow = WatchClient.stalled(f.async(new AdminService(reader, hub, f.balancer().control(), Runnable::run, java.time.Clock.systemUTC())),
@@ -298,6 +300,7 @@ class AdminServiceTest {
             } finally {
                 pool.removeListener(hub);
                 hub.close();
+                timers.close();
             }
         }
     }

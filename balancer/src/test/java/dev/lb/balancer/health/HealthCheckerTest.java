@@ -8,6 +8,8 @@ import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.HealthCheckConfig;
 import dev.lb.balancer.config.ServerConfig;
 import dev.lb.balancer.testing.ScriptedBackend;
+import dev.lb.balancer.util.Timers;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HealthCheckerTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
+    private final Timers timers = new Timers();
+
+    @AfterEach
+    void closeTimers() {
+        timers.close();
+    }
+
     private static HealthCheckConfig every(Duration interval) {
         return new HealthCheckConfig("/health", interval, Duration.ofSeconds(2), 2, 1);
     }
@@ -36,7 +45,7 @@ class HealthCheckerTest {
             server.closeIdleAfter(keepAliveMs);
             Backend backend = backendAt(server);
             BackendPool pool = new BackendPool(List.of(backend), new HealthPolicy(2, 1), Clock.systemUTC());
-            try (HealthChecker checker = new HealthChecker(pool, every(Duration.ofMillis(intervalMs)), Clock.systemUTC())) {
+            try (HealthChecker checker = new HealthChecker(pool, every(Duration.ofMillis(intervalMs)), Clock.systemUTC(), timers)) {
                 checker.start();
                 long wanted = Math.max(4, 2 * keepAliveMs / intervalMs + 2);
                 until(wanted + " checks", WAIT, () -> backend.totalChecks() >= wanted);
@@ -53,7 +62,7 @@ class HealthCheckerTest {
             server.closeIdleAfter(5_000);
             Backend backend = backendAt(server);
             BackendPool pool = new BackendPool(List.of(backend), new HealthPolicy(2, 1), Clock.systemUTC());
-            try (HealthChecker checker = new HealthChecker(pool, every(Duration.ofSeconds(3600)), Clock.systemUTC())) {
+            try (HealthChecker checker = new HealthChecker(pool, every(Duration.ofSeconds(3600)), Clock.systemUTC(), timers)) {
                 assertTrue(checker.check(backend).healthy());
                 until("no connection left open at the backend", WAIT,
                         () -> server.closedConnections() == server.connections());

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static dev.lb.balancer.testing.TestBalancer.url;
@@ -137,38 +139,35 @@ class StatusPageBrowserTest {
                 + " return " + expression + "; })()");
     }
 
-    /** Requests through the balancer on a thread of its own, so the page has rates to show. */
+    /**
+     * Requests through the balancer on a thread of its own, so the page has rates to show: one every
+     * 20 ms after the last ended, paced by a scheduler rather than a sleep in a loop.
+     */
     private static final class Traffic implements AutoCloseable {
-        private final Thread thread;
-        private volatile boolean running = true;
+        private static final Duration PACE = Duration.ofMillis(20);
 
-        private Traffic(TestBalancer live) {
-            thread = new Thread(() -> {
-                while (running) {
-                    try {
-                        live.get("/");
-                        Thread.sleep(20); // pacing the load, not synchronising
-                    } catch (InterruptedException e) {
-                        return;
-                    } catch (Exception e) {
-                        // a request failing while a backend dies is part of the scene
-                    }
-                }
-            }, "status-page-traffic");
+        private final ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "status-page-traffic");
             thread.setDaemon(true);
-        }
+            return thread;
+        });
 
         static Traffic start(TestBalancer live) {
-            Traffic traffic = new Traffic(live);
-            traffic.thread.start();
+            Traffic traffic = new Traffic();
+            traffic.pacer.scheduleWithFixedDelay(() -> {
+                try {
+                    live.get("/");
+                } catch (Exception e) {
+                    // a request failing while a backend dies is part of the scene
+                }
+            }, 0, PACE.toMillis(), TimeUnit.MILLISECONDS);
             return traffic;
         }
 
         @Override
         public void close() throws InterruptedException {
-            running = false;
-            thread.interrupt();
-            thread.join(10_000);
+            pacer.shutdownNow();
+            pacer.awaitTermination(10, TimeUnit.SECONDS);
         }
     }
 }

@@ -14,6 +14,7 @@ import dev.lb.balancer.config.MetricsConfig;
 import dev.lb.balancer.metrics.BalancerMetrics;
 import dev.lb.balancer.metrics.MetricsServer;
 import dev.lb.balancer.testing.Backends;
+import dev.lb.balancer.util.Timers;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,8 @@ class StatusPageEndpointTest {
     private final Backend b = Backends.backend(2);
     private final BackendPool pool = new BackendPool(List.of(a, b), new HealthPolicy(1, 1), Clock.systemUTC());
     private final BalancerMetrics metrics = new BalancerMetrics(pool);
-    private final StatusPage page = new StatusPage(pool, metrics, Clock.systemUTC(), BUFFER, MAX_VIEWERS);
+    private final Timers timers = new Timers();
+    private final StatusPage page = new StatusPage(pool, metrics, Clock.systemUTC(), timers, BUFFER, MAX_VIEWERS);
     private final MetricsServer server;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<AutoCloseable> opened = new ArrayList<>();
@@ -76,6 +78,7 @@ class StatusPageEndpointTest {
         }
         page.close();
         server.close();
+        timers.close();
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
