@@ -379,13 +379,13 @@ public final class Balancer implements AutoCloseable {
     /** Starts asking the DNS names and etcd the config names; their backends join as answers come. */
     private void startDiscovery() throws StartupException {
         try {
-            discovery = Discovery.start(config, control, pool, clock);
+            discovery = Discovery.start(config, control, pool, clock, timers);
         } catch (DiscoveryException e) {
             throw new StartupException(e.getMessage());
         }
         parts.push("discovery", discovery::close);
         if (config.etcd().enabled()) {
-            Fleet created = Fleet.create(config.etcd(), control, pool);
+            Fleet created = Fleet.create(config.etcd(), control, pool, timers);
             fleet = created;
             parts.push("fleet", created::close);
         }
