@@ -56,6 +56,19 @@ final class ConfigCommand implements Callable<Integer> {
             out().flush();
             return ExitCodes.OK;
         }
+
+        /**
+         * The file's contexts, when {@code name} is one of them.
+         *
+         * @throws CliFailure when it is not, listing the contexts there are
+         */
+        static ContextConfig requireContext(ConfigFile file, String name) {
+            ContextConfig config = file.read();
+            if (config.find(name).isEmpty()) {
+                throw Destination.unknown(name, config, file);
+            }
+            return config;
+        }
     }
 
     @Command(name = "get-contexts", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
@@ -114,11 +127,7 @@ final class ConfigCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             ConfigFile file = file();
-            ContextConfig config = file.read();
-            if (config.find(name).isEmpty()) {
-                throw Destination.unknown(name, config, file);
-            }
-            file.write(config.withCurrent(name));
+            file.write(requireContext(file, name).withCurrent(name));
             return done("switched to context \"" + name + "\"");
         }
     }
@@ -169,11 +178,7 @@ final class ConfigCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             ConfigFile file = file();
-            ContextConfig config = file.read();
-            if (config.find(name).isEmpty()) {
-                throw Destination.unknown(name, config, file);
-            }
-            file.write(config.without(name));
+            file.write(requireContext(file, name).without(name));
             return done("deleted context \"" + name + "\"");
         }
     }
