@@ -56,13 +56,19 @@ final class ConfigCommand implements Callable<Integer> {
             out().flush();
             return ExitCodes.OK;
         }
+    }
+
+    /** A config command on one context that must exist, named by its NAME parameter. */
+    abstract static class ExistingContextCommand extends FileCommand {
+        @Parameters(paramLabel = "NAME", description = "A context \"lbctl config get-contexts\" lists.")
+        String name;
 
         /**
-         * The file's contexts, when {@code name} is one of them.
+         * The file's contexts, when NAME is one of them.
          *
          * @throws CliFailure when it is not, listing the contexts there are
          */
-        static ContextConfig requireContext(ConfigFile file, String name) {
+        ContextConfig requireContext(ConfigFile file) {
             ContextConfig config = file.read();
             if (config.find(name).isEmpty()) {
                 throw Destination.unknown(name, config, file);
@@ -120,14 +126,11 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Command(name = "use-context", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
             description = {"Make NAME the current context: the one commands use without --context.", EXIT_CODES})
-    static final class UseContext extends FileCommand {
-        @Parameters(paramLabel = "NAME", description = "A context \"lbctl config get-contexts\" lists.")
-        String name;
-
+    static final class UseContext extends ExistingContextCommand {
         @Override
         public Integer call() {
             ConfigFile file = file();
-            file.write(requireContext(file, name).withCurrent(name));
+            file.write(requireContext(file).withCurrent(name));
             return done("switched to context \"" + name + "\"");
         }
     }
@@ -171,14 +174,11 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Command(name = "delete-context", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
             description = {"Remove a context (and make none current, if it was).", EXIT_CODES})
-    static final class DeleteContext extends FileCommand {
-        @Parameters(paramLabel = "NAME", description = "A context \"lbctl config get-contexts\" lists.")
-        String name;
-
+    static final class DeleteContext extends ExistingContextCommand {
         @Override
         public Integer call() {
             ConfigFile file = file();
-            file.write(requireContext(file, name).without(name));
+            file.write(requireContext(file).without(name));
             return done("deleted context \"" + name + "\"");
         }
     }
