@@ -46,7 +46,7 @@ public final class EtcdSession implements AutoCloseable {
     /** What the owner does at each step of the session; every call comes on the session's thread. */
     public interface Follower {
         /**
-         * Connected to {@link #channel()}: the blocking calls that must come before the watch.
+         * Connected to {@link EtcdSession#channel()}: the blocking calls that must come before the watch.
          *
          * @throws StatusRuntimeException when etcd does not answer; the session counts a failure
          */
@@ -69,7 +69,7 @@ public final class EtcdSession implements AutoCloseable {
 
         /**
          * The connection or the watch failed; {@code failuresInARow} counts this one. The session moves
-         * to the next endpoint and connects again after {@link #backoff}.
+         * to the next endpoint and connects again after {@link EtcdSession#backoff}.
          */
         void lost(String reason, int failuresInARow);
     }
