@@ -58,6 +58,25 @@ final class ConfigCommand implements Callable<Integer> {
         }
     }
 
+    /** A config command on one context that must exist, named by its NAME parameter. */
+    abstract static class ExistingContextCommand extends FileCommand {
+        @Parameters(paramLabel = "NAME", description = "A context \"lbctl config get-contexts\" lists.")
+        String name;
+
+        /**
+         * The file's contexts, when NAME is one of them.
+         *
+         * @throws CliFailure when it is not, listing the contexts there are
+         */
+        ContextConfig requireContext(ConfigFile file) {
+            ContextConfig config = file.read();
+            if (config.find(name).isEmpty()) {
+                throw Destination.unknown(name, config, file);
+            }
+            return config;
+        }
+    }
+
     @Command(name = "get-contexts", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
             description = {"List the contexts; * marks the current one.", EXIT_CODES})
     static final class GetContexts extends FileCommand {
@@ -107,18 +126,11 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Command(name = "use-context", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
             description = {"Make NAME the current context: the one commands use without --context.", EXIT_CODES})
-    static final class UseContext extends FileCommand {
-        @Parameters(paramLabel = "NAME", description = "A context \"lbctl config get-contexts\" lists.")
-        String name;
-
+    static final class UseContext extends ExistingContextCommand {
         @Override
         public Integer call() {
             ConfigFile file = file();
-            ContextConfig config = file.read();
-            if (config.find(name).isEmpty()) {
-                throw Destination.unknown(name, config, file);
-            }
-            file.write(config.withCurrent(name));
+            file.write(requireContext(file).withCurrent(name));
             return done("switched to context \"" + name + "\"");
         }
     }
@@ -162,18 +174,11 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Command(name = "delete-context", mixinStandardHelpOptions = true, versionProvider = Lbctl.Version.class,
             description = {"Remove a context (and make none current, if it was).", EXIT_CODES})
-    static final class DeleteContext extends FileCommand {
-        @Parameters(paramLabel = "NAME", description = "A context \"lbctl config get-contexts\" lists.")
-        String name;
-
+    static final class DeleteContext extends ExistingContextCommand {
         @Override
         public Integer call() {
             ConfigFile file = file();
-            ContextConfig config = file.read();
-            if (config.find(name).isEmpty()) {
-                throw Destination.unknown(name, config, file);
-            }
-            file.write(config.without(name));
+            file.write(requireContext(file).without(name));
             return done("deleted context \"" + name + "\"");
         }
     }

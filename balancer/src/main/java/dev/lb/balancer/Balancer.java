@@ -385,7 +385,7 @@ public final class Balancer implements AutoCloseable {
         }
         parts.push("discovery", discovery::close);
         if (config.etcd().enabled()) {
-            Fleet created = Fleet.create(config.etcd(), control, pool);
+            Fleet created = Fleet.create(config.etcd(), control, pool, timers);
             fleet = created;
             parts.push("fleet", created::close);
         }

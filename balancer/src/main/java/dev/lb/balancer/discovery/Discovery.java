@@ -5,7 +5,7 @@ import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.config.BalancerConfig;
 import dev.lb.balancer.config.DnsTarget;
 import dev.lb.balancer.control.RuntimeControl;
-import dev.lb.balancer.util.Scheduler;
+import dev.lb.balancer.util.Timers;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ public final class Discovery implements AutoCloseable {
      * @throws DiscoveryException when a source cannot even be set up (no usable resolver configuration)
      */
     public static Discovery start(BalancerConfig config, RuntimeControl control, BackendPool pool, Clock clock,
-                                  Scheduler timers) throws DiscoveryException {
+                                  Timers timers) throws DiscoveryException {
         List<SourceFollower> dnsFollowers = new ArrayList<>();
         for (DnsTarget target : config.dnsTargets()) {
             dnsFollowers.add(new SourceFollower(new BackendSource(BackendSource.Kind.DNS, target.label()), control,
@@ -56,7 +56,7 @@ public final class Discovery implements AutoCloseable {
             dns.start(config.dnsTargets(), dnsFollowers);
         }
         if (etcdFollower != null) {
-            EtcdDiscovery etcd = new EtcdDiscovery(config.etcd(), etcdFollower);
+            EtcdDiscovery etcd = new EtcdDiscovery(config.etcd(), etcdFollower, timers);
             discovery.running.add(etcd);
             etcd.start();
         }

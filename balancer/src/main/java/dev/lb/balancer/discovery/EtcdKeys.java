@@ -2,7 +2,6 @@ package dev.lb.balancer.discovery;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
 import dev.lb.balancer.config.BackendUrls;
 import dev.lb.balancer.config.ServerConfig;
 
@@ -16,18 +15,6 @@ final class EtcdKeys {
     private static final Set<String> FIELDS = Set.of("url", "weight", "name", "maxConnections");
 
     private EtcdKeys() {
-    }
-
-    /** The end of the key range that holds every key starting with {@code prefix} (etcd's "prefix end"). */
-    static ByteString rangeEnd(ByteString prefix) {
-        byte[] end = prefix.toByteArray();
-        for (int i = end.length - 1; i >= 0; i--) {
-            if (end[i] != (byte) 0xff) {
-                end[i]++;
-                return ByteString.copyFrom(end, 0, i + 1);
-            }
-        }
-        return ByteString.copyFrom(new byte[] {0}); // every key
     }
 
     /**

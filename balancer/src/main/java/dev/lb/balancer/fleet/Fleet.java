@@ -10,7 +10,8 @@ import dev.lb.balancer.backend.HealthEvent;
 import dev.lb.balancer.config.EtcdConfig;
 import dev.lb.balancer.control.ControlException;
 import dev.lb.balancer.control.RuntimeControl;
-import dev.lb.balancer.util.NamedThreadFactory;
+import dev.lb.balancer.etcd.EtcdSession;
+import dev.lb.balancer.util.Timers;
 import dev.lb.etcd.etcdserverpb.KVGrpc;
 import dev.lb.etcd.etcdserverpb.LeaseGrantRequest;
 import dev.lb.etcd.etcdserverpb.LeaseGrpc;
@@ -18,24 +19,14 @@ import dev.lb.etcd.etcdserverpb.LeaseKeepAliveRequest;
 import dev.lb.etcd.etcdserverpb.LeaseKeepAliveResponse;
 import dev.lb.etcd.etcdserverpb.LeaseRevokeRequest;
 import dev.lb.etcd.etcdserverpb.PutRequest;
-import dev.lb.etcd.etcdserverpb.RangeRequest;
 import dev.lb.etcd.etcdserverpb.RangeResponse;
-import dev.lb.etcd.etcdserverpb.WatchCreateRequest;
-import dev.lb.etcd.etcdserverpb.WatchGrpc;
-import dev.lb.etcd.etcdserverpb.WatchRequest;
 import dev.lb.etcd.etcdserverpb.WatchResponse;
 import dev.lb.etcd.mvccpb.Event;
 import dev.lb.etcd.mvccpb.KeyValue;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,8 +37,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -63,23 +52,22 @@ import java.util.concurrent.TimeoutException;
  * balancer that starts, or comes back after etcd was unreachable, reads the prefix and applies what it
  * has not applied yet, and a backend that joins later gets the changes stored for its name.
  *
- * <p>Owns the {@code fleet-admin} thread: every read, event, application and report runs on it, so the
- * state marked below is confined to it; gRPC's threads and callers only hand work over.
+ * <p>The connection to etcd, its watch and the reconnects are an {@link EtcdSession}'s, whose
+ * {@code fleet-admin} thread runs every read, event, application and report, so the state marked below
+ * is confined to it; gRPC's threads, the timers and callers only hand work over.
  */
 public final class Fleet implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Fleet.class.getName());
     /** How long a dead balancer's keys outlive it. */
     static final Duration LEASE_TTL = Duration.ofSeconds(5);
     static final Duration KEEP_ALIVE_EVERY = Duration.ofSeconds(1);
-    static final Duration CALL_DEADLINE = Duration.ofSeconds(5);
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    static final Duration CALL_DEADLINE = EtcdSession.CALL_DEADLINE;
 
     private final FleetKeys keys;
     private final RuntimeControl control;
     private final BackendPool pool;
-    private final List<ManagedChannel> channels = new ArrayList<>();
-    private final ScheduledExecutorService executor =
-            Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("fleet-admin", true));
+    private final Timers timers;
+    private final EtcdSession session;
     private final BackendListener joins = new BackendListener() {
         @Override
         public void onHealthChange(HealthEvent event) {
@@ -96,6 +84,8 @@ public final class Fleet implements AutoCloseable {
     private volatile String instance = "";
     /** Replaced whole on the fleet thread; read by status. */
     private volatile FleetView view;
+    /** The lease renewal, started by {@link #start}. */
+    private volatile Timers.Cancellable renewal = Timers.Cancellable.NONE;
 
     // --- confined to the fleet-admin thread ---
     /** The changes stored in etcd, by key, with the revision each was written at. */
@@ -113,27 +103,20 @@ public final class Fleet implements AutoCloseable {
     private final List<RevisionWaiter> revisionWaiters = new ArrayList<>();
     private long revision;
     private long lease;
-    private int endpoint;
-    private int failuresInARow;
     private boolean connected;
-    /** Counts watch streams; a callback of an older stream is ignored. */
-    private long stream;
-    private ClientCallStreamObserver<WatchRequest> watch;
 
-    private Fleet(EtcdConfig config, RuntimeControl control, BackendPool pool) {
+    private Fleet(EtcdConfig config, RuntimeControl control, BackendPool pool, Timers timers) {
         this.keys = new FleetKeys(config.adminPrefix());
         this.control = control;
         this.pool = pool;
-        for (URI uri : config.endpoints()) {
-            channels.add(Grpc.newChannelBuilderForAddress(uri.getHost(), uri.getPort(), InsecureChannelCredentials.create())
-                    .build());
-        }
+        this.timers = timers;
+        this.session = new EtcdSession("fleet-admin", config.endpoints(), config.adminPrefix(), timers);
         this.view = new FleetView("", config.adminPrefix(), List.of(), false);
     }
 
     /** The fleet of a balancer with {@code discovery.etcd}; not yet following it (see {@link #start}). */
-    public static Fleet create(EtcdConfig config, RuntimeControl control, BackendPool pool) {
-        return new Fleet(config, control, pool);
+    public static Fleet create(EtcdConfig config, RuntimeControl control, BackendPool pool, Timers timers) {
+        return new Fleet(config, control, pool, timers);
     }
 
     /** Registers as {@code instance} and follows the admin prefix, in the background. */
@@ -141,9 +124,8 @@ public final class Fleet implements AutoCloseable {
         this.instance = instance;
         view = new FleetView(instance, keys.prefix(), List.of(), false);
         pool.addListener(joins);
-        submit(this::connect);
-        executor.scheduleAtFixedRate(this::keepAlive, KEEP_ALIVE_EVERY.toMillis(), KEEP_ALIVE_EVERY.toMillis(),
-                TimeUnit.MILLISECONDS);
+        session.start(new Follow());
+        renewal = timers.every(KEEP_ALIVE_EVERY, now -> submit(this::keepAlive));
     }
 
     public String instance() {
@@ -168,9 +150,9 @@ public final class Fleet implements AutoCloseable {
         PutRequest put = PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(keys.op(op)))
                 .setValue(ByteString.copyFromUtf8(FleetKeys.opValue(op))).build();
         StatusRuntimeException last = null;
-        for (int i = 0; i < channels.size(); i++) {
+        for (ManagedChannel channel : session.channels()) {
             try {
-                long written = KVGrpc.newBlockingStub(channels.get(i))
+                long written = KVGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).put(put).getHeader().getRevision();
                 awaitApplied(written);
                 return written;
@@ -178,7 +160,7 @@ public final class Fleet implements AutoCloseable {
                 last = e;
             }
         }
-        throw new FleetException("etcd did not take the fleet-wide change (" + describe(last.getStatus())
+        throw new FleetException("etcd did not take the fleet-wide change (" + EtcdSession.describe(last.getStatus())
                 + "); nothing changed: retry when etcd answers, or leave out --fleet to change this balancer only");
     }
 
@@ -264,38 +246,66 @@ public final class Fleet implements AutoCloseable {
 
     // --- following the admin prefix ------------------------------------------------------------
 
-    private void connect() {
-        if (failuresInARow > 0) {
-            channel().resetConnectBackoff();
-        }
-        try {
+    /** The session's steps, on the {@code fleet-admin} thread. */
+    private final class Follow implements EtcdSession.Follower {
+        @Override
+        public void connected() {
             register();
             read();
-            watch();
-        } catch (StatusRuntimeException e) {
-            lost(stream, describe(e.getStatus()));
+        }
+
+        @Override
+        public long revision() {
+            return revision;
+        }
+
+        @Override
+        public void canceled(WatchResponse response) {
+            // history gone: the next connect reads the prefix whole
+        }
+
+        @Override
+        public void watching(int failedBefore) {
+            if (failedBefore > 0) {
+                LOG.log(System.Logger.Level.INFO, "fleet admin prefix {0} followed again", keys.prefix());
+            }
+            connected = true;
+            publishView();
+        }
+
+        @Override
+        public void changed(WatchResponse response) {
+            watched(response);
+        }
+
+        /** The connection or watch failed: changes already applied stay; the session asks etcd again after a short wait. */
+        @Override
+        public void lost(String reason, int failuresInARow) {
+            if (connected || failuresInARow == 1) {
+                LOG.log(System.Logger.Level.WARNING, "fleet admin prefix {0} unreachable ({1}); fleet-wide changes wait until etcd answers",
+                        keys.prefix(), reason);
+            }
+            connected = false;
+            publishView();
         }
     }
 
     /** Takes a fresh lease and puts this balancer and its drain reports under it. */
     private void register() {
-        lease = LeaseGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        lease = LeaseGrpc.newBlockingStub(session.channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                 .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(LEASE_TTL.toSeconds()).build()).getID();
         put(keys.instance(instance), FleetKeys.instanceValue(instance));
         ownReports.values().forEach(this::publish);
     }
 
     private void put(String key, String value) {
-        KVGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        KVGrpc.newBlockingStub(session.channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                 .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8(value))
                         .setLease(lease).build());
     }
 
     private void read() {
-        ByteString prefix = ByteString.copyFromUtf8(keys.prefix());
-        RangeResponse range = KVGrpc.newBlockingStub(channel())
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .range(RangeRequest.newBuilder().setKey(prefix).setRangeEnd(rangeEnd(prefix)).build());
+        RangeResponse range = session.readPrefix();
         alive.clear();
         reports.clear();
         ops.clear();
@@ -303,53 +313,7 @@ public final class Fleet implements AutoCloseable {
         advance(range.getHeader().getRevision());
     }
 
-    private void watch() {
-        long mine = ++stream;
-        ByteString prefix = ByteString.copyFromUtf8(keys.prefix());
-        ClientResponseObserver<WatchRequest, WatchResponse> observer = new ClientResponseObserver<>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<WatchRequest> requests) {
-                watch = requests;
-            }
-
-            @Override
-            public void onNext(WatchResponse response) {
-                submit(() -> watched(mine, response));
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                submit(() -> lost(mine, describe(Status.fromThrowable(t))));
-            }
-
-            @Override
-            public void onCompleted() {
-                submit(() -> lost(mine, "etcd ended the watch"));
-            }
-        };
-        WatchGrpc.newStub(channel()).watch(observer).onNext(WatchRequest.newBuilder()
-                .setCreateRequest(WatchCreateRequest.newBuilder().setKey(prefix).setRangeEnd(rangeEnd(prefix))
-                        .setStartRevision(revision + 1).setProgressNotify(true))
-                .build());
-    }
-
-    private void watched(long from, WatchResponse response) {
-        if (from != stream) {
-            return;
-        }
-        if (response.getCompactRevision() > 0 || response.getCanceled()) {
-            restart(from, Duration.ZERO); // history gone: the next connect reads the prefix whole
-            return;
-        }
-        if (response.getCreated()) {
-            if (failuresInARow > 0) {
-                LOG.log(System.Logger.Level.INFO, "fleet admin prefix {0} followed again", keys.prefix());
-            }
-            failuresInARow = 0;
-            connected = true;
-            publishView();
-            return;
-        }
+    private void watched(WatchResponse response) {
         for (Event event : response.getEventsList()) {
             if (event.getType() == Event.EventType.DELETE) {
                 delete(event.getKv().getKey().toStringUtf8());
@@ -414,42 +378,14 @@ public final class Fleet implements AutoCloseable {
         });
     }
 
-    /** The connection or watch failed: changes already applied stay; etcd is asked again after a short wait. */
-    private void lost(long from, String reason) {
-        if (from != stream || executor.isShutdown()) {
-            return;
-        }
-        if (connected || failuresInARow == 0) {
-            LOG.log(System.Logger.Level.WARNING, "fleet admin prefix {0} unreachable ({1}); fleet-wide changes wait until etcd answers",
-                    keys.prefix(), reason);
-        }
-        connected = false;
-        publishView();
-        failuresInARow++;
-        endpoint = (endpoint + 1) % channels.size();
-        restart(from, Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 100L << Math.min(failuresInARow, 5))));
-    }
-
-    private void restart(long from, Duration delay) {
-        if (from != stream || executor.isShutdown()) {
-            return;
-        }
-        stream++;
-        if (watch != null) {
-            watch.cancel("reconnecting", null);
-            watch = null;
-        }
-        executor.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     /** Renews the lease; one that etcd no longer knows (it expired while etcd was away) is taken anew. */
     private void keepAlive() {
         if (!connected || lease == 0) {
             return;
         }
         long mine = lease;
-        long current = stream;
-        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(channel()).withDeadlineAfter(
+        long current = session.stream();
+        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(session.channel()).withDeadlineAfter(
                 CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).leaseKeepAlive(new StreamObserver<>() {
             @Override
             public void onNext(LeaseKeepAliveResponse response) {
@@ -457,7 +393,7 @@ public final class Fleet implements AutoCloseable {
                     submit(() -> {
                         if (lease == mine) {
                             LOG.log(System.Logger.Level.INFO, "fleet lease {0} expired; registering again", mine);
-                            restart(current, Duration.ZERO);
+                            session.reconnect(current);
                         }
                     });
                 }
@@ -501,8 +437,8 @@ public final class Fleet implements AutoCloseable {
         Drain drain = control.drain(backend, actor);
         if (followed.get(backend) != drain) {
             followed.put(backend, drain);
-            drain.onProgress(inFlight -> progress(backend, drain, inFlight), executor);
-            drain.completion().whenCompleteAsync((done, failure) -> finished(backend, drain, failure), executor);
+            drain.onProgress(inFlight -> progress(backend, drain, inFlight), session::execute);
+            drain.completion().whenCompleteAsync((done, failure) -> finished(backend, drain, failure), session::execute);
         }
         report(new DrainReport(instance, backend, at, drain.inFlight(),
                 drain.completion().isDone() && !drain.completion().isCompletedExceptionally()
@@ -541,7 +477,7 @@ public final class Fleet implements AutoCloseable {
 
     /** Fire and forget: a lost write is repeated by the next registration, which republishes every report. */
     private void publish(DrainReport report) {
-        KVGrpc.newStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        KVGrpc.newStub(session.channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                 .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(keys.drain(instance, report.backend())))
                         .setValue(ByteString.copyFromUtf8(FleetKeys.reportValue(report))).setLease(lease).build(),
                         new StreamObserver<>() {
@@ -572,30 +508,7 @@ public final class Fleet implements AutoCloseable {
     }
 
     private void submit(Runnable task) {
-        try {
-            executor.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closing: nothing more is followed
-        }
-    }
-
-    private ManagedChannel channel() {
-        return channels.get(endpoint);
-    }
-
-    private static ByteString rangeEnd(ByteString prefix) {
-        byte[] end = prefix.toByteArray();
-        for (int i = end.length - 1; i >= 0; i--) {
-            if (end[i] != (byte) 0xff) {
-                end[i]++;
-                return ByteString.copyFrom(end, 0, i + 1);
-            }
-        }
-        return ByteString.copyFrom(new byte[] {0});
-    }
-
-    private static String describe(Status status) {
-        return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+        session.execute(task);
     }
 
     /**
@@ -605,25 +518,29 @@ public final class Fleet implements AutoCloseable {
     @Override
     public void close() {
         pool.removeListener(joins);
-        CompletableFuture<long[]> leaseNow = new CompletableFuture<>();
-        submit(() -> leaseNow.complete(new long[] {lease, endpoint}));
-        executor.shutdown();
+        renewal.cancel();
+        CompletableFuture<Held> leaseNow = new CompletableFuture<>();
+        submit(() -> leaseNow.complete(new Held(lease, session.channel())));
+        session.shutdown();
         try {
-            long[] held = leaseNow.get(1, TimeUnit.SECONDS);
-            if (held[0] != 0) {
-                LeaseGrpc.newBlockingStub(channels.get((int) held[1])).withDeadlineAfter(1, TimeUnit.SECONDS)
-                        .leaseRevoke(LeaseRevokeRequest.newBuilder().setID(held[0]).build());
+            Held held = leaseNow.get(1, TimeUnit.SECONDS);
+            if (held.lease() != 0) {
+                LeaseGrpc.newBlockingStub(held.channel()).withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .leaseRevoke(LeaseRevokeRequest.newBuilder().setID(held.lease()).build());
             }
         } catch (StatusRuntimeException | TimeoutException | ExecutionException e) {
             // etcd away or the thread stuck: the lease expires by itself
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        executor.shutdownNow();
-        channels.forEach(ManagedChannel::shutdownNow);
+        session.close();
     }
 
     private record Stored(FleetOp op, long revision) {
+    }
+
+    /** The lease this balancer holds and the channel it was taken on, for the revoke at close. */
+    private record Held(long lease, ManagedChannel channel) {
     }
 
     private record RevisionWaiter(long revision, CompletableFuture<Void> reached) {

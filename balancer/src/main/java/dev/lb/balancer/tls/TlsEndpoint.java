@@ -43,25 +43,11 @@ public final class TlsEndpoint {
         if (clientCaFile.isEmpty()) {
             return configurator(store);
         }
-        SSLContext context;
         try {
-            context = SSLContext.getInstance("TLS");
-            context.init(new KeyManager[]{store.keyManager()}, trusting(clientCaFile.get()), null);
+            return serving(store, trusting(clientCaFile.get()));
         } catch (GeneralSecurityException e) {
-            throw new TlsException("tls: the JDK cannot make a TLS context (" + e.getMessage() + ")");
+            throw cannotMakeContext(e);
         }
-        String[] protocols = Arrays.stream(context.getSupportedSSLParameters().getProtocols())
-                .filter(PROTOCOLS::contains).toArray(String[]::new);
-        return new HttpsConfigurator(context) {
-            @Override
-            public void configure(HttpsParameters params) {
-                SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
-                ssl.setProtocols(protocols);
-                ssl.setUseCipherSuitesOrder(true);
-                ssl.setNeedClientAuth(true);
-                params.setSSLParameters(ssl);
-            }
-        };
     }
 
     private static TrustManager[] trusting(Path caFile) throws TlsException, GeneralSecurityException {
@@ -85,15 +71,24 @@ public final class TlsEndpoint {
 
     /** The configurator for an {@code HttpsServer} serving the store's current pair. */
     public static HttpsConfigurator configurator(CertificateStore store) throws TlsException {
+        return serving(store, null);
+    }
+
+    /**
+     * TLS 1.3 and 1.2 only, the server's cipher order, HTTP/1.1 offered by ALPN; a client certificate
+     * signed by one of {@code clientCas} required when they are given, none asked for when null.
+     */
+    private static HttpsConfigurator serving(CertificateStore store, TrustManager[] clientCas) throws TlsException {
         SSLContext context;
         try {
             context = SSLContext.getInstance("TLS");
-            context.init(new KeyManager[]{store.keyManager()}, null, null);
+            context.init(new KeyManager[]{store.keyManager()}, clientCas, null);
         } catch (GeneralSecurityException e) {
-            throw new TlsException("tls: the JDK cannot make a TLS context (" + e.getMessage() + ")");
+            throw cannotMakeContext(e);
         }
         String[] protocols = Arrays.stream(context.getSupportedSSLParameters().getProtocols())
                 .filter(PROTOCOLS::contains).toArray(String[]::new);
+        boolean needClientAuth = clientCas != null;
         return new HttpsConfigurator(context) {
             @Override
             public void configure(HttpsParameters params) {
@@ -101,9 +96,13 @@ public final class TlsEndpoint {
                 ssl.setProtocols(protocols);
                 ssl.setApplicationProtocols(ALPN);
                 ssl.setUseCipherSuitesOrder(true);
-                ssl.setNeedClientAuth(false);
+                ssl.setNeedClientAuth(needClientAuth);
                 params.setSSLParameters(ssl);
             }
         };
+    }
+
+    private static TlsException cannotMakeContext(GeneralSecurityException e) {
+        return new TlsException("tls: the JDK cannot make a TLS context (" + e.getMessage() + ")");
     }
 }

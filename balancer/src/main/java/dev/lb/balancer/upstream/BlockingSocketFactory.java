@@ -150,6 +150,9 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         }
     }
 
+    /** The blocking calls a timeout bounds. */
+    private enum Call { CONNECT, READ }
+
     /**
      * A socket whose blocking calls carry a deadline the factory's watchdog enforces. Connect, reads and
      * writes run on one thread at a time (an HTTP/1.1 exchange's use); the watchdog only reads the deadline
@@ -174,7 +177,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
         @Override
         public void connect(SocketAddress endpoint, int timeoutMs) throws IOException {
-            if (jdkTimes(timeoutMs) || timeoutMs > 0 && VirtualThreads.current()) {
+            if (jdkTimes(Call.CONNECT, timeoutMs)) {
                 super.connect(endpoint, timeoutMs);
                 return;
             }
@@ -195,18 +198,24 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         public void setSoTimeout(int timeoutMs) throws java.net.SocketException {
             // Only a timeout the JDK should keep reaches it (on a platform thread that makes this socket
             // non-blocking from then on).
-            int jdk = jdkTimes(timeoutMs) ? timeoutMs : 0;
+            int jdk = jdkTimes(Call.READ, timeoutMs) ? timeoutMs : 0;
             super.setSoTimeout(jdk);
             jdkTimeoutMs = jdk;
             readTimeoutMs = timeoutMs;
         }
 
-        /**
-         * Whether the JDK keeps this timeout rather than the watchdog: a short one (the watchdog would
-         * be too coarse), or any on a virtual thread (see the class comment).
-         */
-        private boolean jdkTimes(int timeoutMs) {
-            return timeoutMs > 0 && timeoutMs < owner.jdkEnforcedBelowMs;
+        /** Whether the JDK keeps a {@code call}'s timeout rather than the watchdog (see the class comment). */
+        private boolean jdkTimes(Call call, int timeoutMs) {
+            if (timeoutMs <= 0) {
+                return false; // no timeout: nothing to keep
+            }
+            if (timeoutMs < owner.jdkEnforcedBelowMs) {
+                return true; // short (OkHttp's 1 ms probe): the sweep would be too coarse; or every one, by property
+            }
+            // A connect on a virtual thread: the watchdog cannot see one that completed while its thread
+            // waits for a core. Reads stay on the watchdog there too: it spares an answer already waiting,
+            // and the JDK's timer at every read costs CPU.
+            return call == Call.CONNECT && VirtualThreads.current();
         }
 
         @Override

@@ -5,21 +5,17 @@ import dev.lb.balancer.Balancer;
 import dev.lb.balancer.backend.Backend;
 import dev.lb.balancer.backend.BackendSource;
 import dev.lb.balancer.backend.HealthState;
-import dev.lb.balancer.testing.Etcd;
-import dev.lb.balancer.testing.ExternalPrograms;
+import dev.lb.balancer.testing.EtcdServer;
 import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,34 +35,20 @@ class EtcdDiscoveryTest {
     /** Changes arrive by watch in milliseconds; the margin is for a loaded 2-core machine. */
     private static final Duration CONVERGE = Duration.ofSeconds(5);
 
-    @TempDir
-    Path dir;
-    private Path etcdProgram;
-    private Etcd etcd;
+    @RegisterExtension
+    final EtcdServer etcd = new EtcdServer("etcd discovery is not tested here");
     private final List<HttpServer> backends = new ArrayList<>();
     private final List<Balancer> balancers = new ArrayList<>();
-
-    @BeforeEach
-    void needEtcd() {
-        var found = ExternalPrograms.find("etcd");
-        Assumptions.assumeTrue(found.isPresent(),
-                "etcd is not installed (Debian: apt-get install etcd-server); etcd discovery is not tested here");
-        etcdProgram = found.get();
-    }
 
     @AfterEach
     void stop() {
         balancers.forEach(Balancer::close);
-        if (etcd != null) {
-            etcd.close();
-        }
         backends.forEach(b -> b.stop(0));
     }
 
     @Test
     void threeInstancesAgreeOnEveryKeyChange() throws Exception {
         // given three balancers following one prefix with one backend in it
-        etcd = Etcd.start(etcdProgram, dir);
         String a = backend();
         String b = backend();
         etcd.put(PREFIX + "a", "{\"url\": \"" + a + "\", \"name\": \"a\"}");
@@ -89,7 +71,6 @@ class EtcdDiscoveryTest {
     @Test
     void instancesKeepServingWhileEtcdIsDownAndCatchUpWhenItIsBack() throws Exception {
         // given two balancers following a prefix with one backend
-        etcd = Etcd.start(etcdProgram, dir);
         String a = backend();
         String b = backend();
         etcd.put(PREFIX + "a", "{\"url\": \"" + a + "\"}");
@@ -133,7 +114,6 @@ class EtcdDiscoveryTest {
 
     @Test
     void aBadValueIsLeftOutAndTheOtherKeysStillApply() throws Exception {
-        etcd = Etcd.start(etcdProgram, dir);
         String a = backend();
         etcd.put(PREFIX + "bad", "not json");
         etcd.put(PREFIX + "a", "{\"url\": \"" + a + "\"}");
@@ -144,9 +124,7 @@ class EtcdDiscoveryTest {
     }
 
     private void startBalancers(int n) throws Exception {
-        String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 1,"
-                + " \"healthCheck\": {\"timeoutMs\": 1000, \"healthyThreshold\": 1},"
-                + " \"discovery\": {\"etcd\": {\"endpoints\": [\"" + etcd.endpoint() + "\"], \"prefix\": \"" + PREFIX + "\"}}}";
+        String json = etcd.balancerConfig(PREFIX);
         for (int i = 0; i < n; i++) {
             balancers.add(TestBalancer.builder().config(json).startBalancer());
         }

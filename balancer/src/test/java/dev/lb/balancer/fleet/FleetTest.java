@@ -15,8 +15,7 @@ import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.config.ConfigLoader;
 import dev.lb.balancer.discovery.SourceStatus;
 import dev.lb.testing.Await;
-import dev.lb.balancer.testing.Etcd;
-import dev.lb.balancer.testing.ExternalPrograms;
+import dev.lb.balancer.testing.EtcdServer;
 import dev.lb.balancer.testing.TestConfigs;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -24,11 +23,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -37,7 +34,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -65,38 +61,24 @@ class FleetTest {
     /** Changes arrive by watch in milliseconds; the margin is for a loaded 2-core machine. */
     private static final Duration CONVERGE = Duration.ofSeconds(5);
 
-    @TempDir
-    Path dir;
-    private Path etcdProgram;
-    private Etcd etcd;
+    @RegisterExtension
+    final EtcdServer etcd = new EtcdServer("fleet-wide changes are not tested here");
     private final List<HttpServer> backends = new ArrayList<>();
     private final List<Balancer> balancers = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final CountDownLatch release = new CountDownLatch(1);
-
-    @BeforeEach
-    void needEtcd() {
-        var found = ExternalPrograms.find("etcd");
-        Assumptions.assumeTrue(found.isPresent(),
-                "etcd is not installed (Debian: apt-get install etcd-server); fleet-wide changes are not tested here");
-        etcdProgram = found.get();
-    }
 
     @AfterEach
     void stop() {
         release.countDown();
         channels.forEach(ManagedChannel::shutdownNow);
         balancers.forEach(Balancer::close);
-        if (etcd != null) {
-            etcd.close();
-        }
         backends.forEach(b -> b.stop(0));
     }
 
     @Test
     void aFleetDrainWithWaitEndsWhenNoInstanceHasAnythingInFlight() throws Exception {
         // given three balancers sharing backend "a", each with one request held in flight to it
-        etcd = Etcd.start(etcdProgram, dir);
         String a = backend(true);
         etcd.put(PREFIX + "a", "{\"url\": \"" + a + "\", \"name\": \"a\"}");
         startBalancers(3);
@@ -142,7 +124,6 @@ class FleetTest {
 
     @Test
     void disableEnableAndWeightReachEveryInstanceWithTheOperatorAsActor() throws Exception {
-        etcd = Etcd.start(etcdProgram, dir);
         String a = backend(false);
         etcd.put(PREFIX + "a", "{\"url\": \"" + a + "\", \"name\": \"a\"}");
         startBalancers(3);
@@ -181,7 +162,6 @@ class FleetTest {
 
     @Test
     void withoutFleetAChangeStaysLocalAndWithoutEtcdFleetIsRefused() throws Exception {
-        etcd = Etcd.start(etcdProgram, dir);
         String a = backend(false);
         etcd.put(PREFIX + "a", "{\"url\": \"" + a + "\", \"name\": \"a\"}");
         startBalancers(2);
@@ -206,7 +186,6 @@ class FleetTest {
     @Test
     void instancesKeepServingWhileEtcdIsDownThenResyncAndStillDrainTogether() throws Exception {
         // given three balancers following a prefix with one backend
-        etcd = Etcd.start(etcdProgram, dir);
         String a = backend(false);
         String b = backend(false);
         etcd.put(PREFIX + "a", "{\"url\": \"" + a + "\", \"name\": \"a\"}");
@@ -248,7 +227,6 @@ class FleetTest {
 
     @Test
     void statusShowsTheFleet() throws Exception {
-        etcd = Etcd.start(etcdProgram, dir);
         startBalancers(2);
         Await.until("both see the fleet of two", CONVERGE,
                 () -> balancers.stream().allMatch(b -> b.fleet().orElseThrow().view().instances().size() == 2));
@@ -266,9 +244,7 @@ class FleetTest {
     }
 
     private void startBalancers(int n) throws Exception {
-        String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 1,"
-                + " \"healthCheck\": {\"timeoutMs\": 1000, \"healthyThreshold\": 1},"
-                + " \"discovery\": {\"etcd\": {\"endpoints\": [\"" + etcd.endpoint() + "\"], \"prefix\": \"" + PREFIX + "\"}}}";
+        String json = etcd.balancerConfig(PREFIX);
         for (int i = 0; i < n; i++) {
             balancers.add(new Balancer(ConfigLoader.parse(TestConfigs.withTestServer(json), "fleet-" + i + ".json")).start());
         }

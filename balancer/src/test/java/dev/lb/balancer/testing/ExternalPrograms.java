@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Finds programs some tests run (dnsmasq, etcd), and free loopback ports for those that need one given. */
@@ -44,5 +45,17 @@ public final class ExternalPrograms {
             }
         }
         throw new IllegalStateException("no loopback port free for both TCP and UDP after 20 attempts");
+    }
+
+    /** Ends a program a test started: asked to stop (SIGTERM), killed when it has not after 10 s. */
+    public static void stop(Process process) {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

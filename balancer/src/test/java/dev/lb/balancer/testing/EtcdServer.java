@@ -8,37 +8,64 @@ import dev.lb.etcd.etcdserverpb.RangeRequest;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * A real single-member etcd on loopback ports with a data dir in the test's temp dir. It can be stopped
- * and started again on the same ports and data, as an operator's restart would. The test owns it.
+ * A real single-member etcd for each test of a class, on loopback ports with a data dir of its own: a
+ * JUnit extension, registered as {@code @RegisterExtension final EtcdServer etcd = new EtcdServer("...")}.
+ * It is running when the test starts and stopped, its dir deleted, when the test ends (after the
+ * class's {@code @AfterEach}, so balancers close while it still answers). Where etcd is not installed,
+ * the test is skipped with a line saying so. A test may stop and start it again on the same ports and
+ * data, as an operator's restart would.
  */
-public final class Etcd implements AutoCloseable {
-    private final Path program;
-    private final Path dir;
-    private final int clientPort;
-    private final int peerPort;
+public final class EtcdServer implements BeforeEachCallback, AfterEachCallback {
+    private final String untested;
+    private Path dir;
+    private Path program;
+    private int clientPort;
+    private int peerPort;
     private Process process;
     private ManagedChannel channel;
 
-    private Etcd(Path program, Path dir, int clientPort, int peerPort) {
-        this.program = program;
-        this.dir = dir;
-        this.clientPort = clientPort;
-        this.peerPort = peerPort;
+    /** @param untested what goes untested without etcd, for the skip line: "etcd discovery is not tested here" */
+    public EtcdServer(String untested) {
+        this.untested = untested;
     }
 
-    public static Etcd start(Path program, Path dir) throws IOException {
-        Etcd etcd = new Etcd(program, dir, ExternalPrograms.freePort(), ExternalPrograms.freePort());
-        etcd.start();
-        return etcd;
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        var found = ExternalPrograms.find("etcd");
+        Assumptions.assumeTrue(found.isPresent(), "etcd is not installed (Debian: apt-get install etcd-server); " + untested);
+        program = found.get();
+        dir = Files.createTempDirectory("etcd-test");
+        clientPort = ExternalPrograms.freePort();
+        peerPort = ExternalPrograms.freePort();
+        start();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        stop();
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            dir = null;
+        }
     }
 
     /** "http://127.0.0.1:PORT", as config {@code discovery.etcd.endpoints} takes it. */
@@ -90,20 +117,18 @@ public final class Etcd implements AutoCloseable {
             channel = null;
         }
         if (process != null) {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            ExternalPrograms.stop(process);
             process = null;
         }
     }
 
-    @Override
-    public void close() {
-        stop();
+    /**
+     * The config of a balancer that follows {@code prefix} here: proxy and admin on port 0 of loopback,
+     * health checks every second, a backend up after one good check.
+     */
+    public String balancerConfig(String prefix) {
+        return "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 1,"
+                + " \"healthCheck\": {\"timeoutMs\": 1000, \"healthyThreshold\": 1},"
+                + " \"discovery\": {\"etcd\": {\"endpoints\": [\"" + endpoint() + "\"], \"prefix\": \"" + prefix + "\"}}}";
     }
 }
