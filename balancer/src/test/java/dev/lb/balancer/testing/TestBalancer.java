@@ -129,9 +129,9 @@ public final class TestBalancer implements AutoCloseable {
         }
 
         /**
-         * Backends presumed healthy, checked at start and then hourly ({@link #CHECK_TIMEOUT_MS}), so only
-         * requests change their health unless {@link #json} sets {@code healthCheckInterval}: for tests of
-         * the request path.
+         * Backends presumed healthy, checked at start and then hourly with a generous timeout
+         * ({@link TestBalancer#CHECK_TIMEOUT_MS}), so only requests change their health unless {@link #json}
+         * sets {@code healthCheckInterval}: for tests of the request path.
          */
         public Builder presumedHealthy() {
             preset = Preset.PRESUMED_HEALTHY;
@@ -139,8 +139,9 @@ public final class TestBalancer implements AutoCloseable {
         }
 
         /**
-         * Backends checked every second ({@link #CHECK_TIMEOUT_MS}), a removed backend drained for up to 10 s, and {@link #start}
-         * returning only once every backend was checked and is UP: for tests of runtime changes.
+         * Backends checked every second with a generous timeout ({@link TestBalancer#CHECK_TIMEOUT_MS}), a
+         * removed backend drained for up to 10 s, and {@link #start} returning only once every backend was
+         * checked and is UP: for tests of runtime changes.
          */
         public Builder checkedEverySecond() {
             preset = Preset.CHECKED_EVERY_SECOND;
