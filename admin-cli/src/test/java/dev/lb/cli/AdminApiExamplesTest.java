@@ -182,7 +182,7 @@ class AdminApiExamplesTest {
         Path config = dir.resolve("lb.json");
         Files.writeString(config, "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": ["
                 + backends.stream().map(b -> "{\"url\": \"" + url(b) + "\"}").collect(Collectors.joining(", "))
-                + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500}}");
+                + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS + "}}");
         balancer = TestBalancer.builder().fromFile(config).startBalancer();
         Await.until("every backend UP", () -> balancer.pool().all().stream().allMatch(b -> b.health() == HealthState.UP));
     }

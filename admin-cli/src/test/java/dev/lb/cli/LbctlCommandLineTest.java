@@ -176,7 +176,8 @@ class LbctlCommandLineTest {
     private String startBalancer() throws Exception {
         backend = BackendServer.start("127.0.0.1", 0, "b1");
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": [{\"url\": \"http://127.0.0.1:"
-                + backend.port() + "\"}], \"healthCheckInterval\": 1}";
+                + backend.port() + "\"}], \"healthCheckInterval\": 1,"
+                + " \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS + "}}";
         balancer = TestBalancer.builder().config(json).startBalancer();
         return "127.0.0.1:" + balancer.adminPort();
     }

@@ -280,7 +280,7 @@ class LbctlControlTest {
     private void writeConfig(List<String> urls) throws Exception {
         String servers = urls.stream().map(u -> "{\"url\": \"" + u + "\"}").collect(Collectors.joining(", "));
         Files.writeString(config, "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"servers\": [" + servers
-                + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500, \"healthyThreshold\": 1}}");
+                + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS + ", \"healthyThreshold\": 1}}");
     }
 
     private Backend backend(String nameOrUrl) {

@@ -250,7 +250,7 @@ class LbctlTest {
         String servers = backends.subList(0, liveBackends).stream().map(b -> "{\"url\": \"" + url(b) + "\"}")
                 .collect(Collectors.joining(", "));
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": " + adminPort + ", \"servers\": [" + servers
-                + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500, \"healthyThreshold\": 1}}";
+                + "], \"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS + ", \"healthyThreshold\": 1}}";
         Balancer balancer = TestBalancer.builder().config(json).startBalancer();
         balancers.add(balancer);
         return balancer;

@@ -52,8 +52,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The runtime-control RPCs over in-process gRPC against a real balancer and real backends. */
 class AdminControlTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final String ONE_CHECK = "\"healthCheckInterval\": 3600, \"healthCheck\": {\"healthyThreshold\": 1}";
-    private static final String FAST_CHECKS = "\"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500, \"healthyThreshold\": 1}";
+    private static final String ONE_CHECK = "\"healthCheckInterval\": 3600, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS
+            + ", \"healthyThreshold\": 1}";
+    private static final String FAST_CHECKS = "\"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS
+            + ", \"healthyThreshold\": 1}";
     private static final String ACTOR = "alice@ops-1";
 
     @Test

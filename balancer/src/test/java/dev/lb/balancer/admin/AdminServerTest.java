@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin server on a real loopback socket: what grpcurl and health probes see. */
 class AdminServerTest {
-    private static final String ONE_CHECK = "\"healthCheckInterval\": 3600";
+    private static final String ONE_CHECK = "\"healthCheckInterval\": 3600, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS + "}";
 
     @Test
     void servesStatusHealthAndReflectionOnTheAdminPort() throws Exception {

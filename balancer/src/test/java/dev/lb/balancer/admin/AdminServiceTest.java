@@ -35,9 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The AdminService over in-process gRPC against a real balancer and real backends. */
 class AdminServiceTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final String FAST_CHECKS = "\"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": 500, \"healthyThreshold\": 1}";
+    private static final String FAST_CHECKS = "\"healthCheckInterval\": 1, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS
+            + ", \"healthyThreshold\": 1}";
     /** Only the start-up check runs during a test, so the test alone decides later health changes. */
-    private static final String ONE_CHECK = "\"healthCheckInterval\": 3600, \"healthCheck\": {\"healthyThreshold\": 1}";
+    private static final String ONE_CHECK = "\"healthCheckInterval\": 3600, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS
+            + ", \"healthyThreshold\": 1}";
 
     @Test
     void statusReportsTheBalancerAndEveryBackendWithLiveCounters() throws Exception {

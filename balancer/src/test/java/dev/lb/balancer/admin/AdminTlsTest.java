@@ -57,7 +57,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AdminTlsTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final String ONE_CHECK = "\"healthCheckInterval\": 3600";
+    private static final String ONE_CHECK = "\"healthCheckInterval\": 3600, \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS + "}";
 
     @TempDir
     static Path certs;

@@ -42,6 +42,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class OverloadTest {
+    /**
+     * A queue wait for tests whose waiters must be served, not timed out: they wait while the test
+     * scrapes metrics and asks the admin API, which took longer than the default 5 s on a loaded
+     * 2-core machine (the queued request was answered 503).
+     */
+    private static final int PATIENT_QUEUE_MS = 60_000;
+    private static final String PATIENT_QUEUE = "\"queue\": {\"timeoutMs\": " + PATIENT_QUEUE_MS + "}";
     @TempDir
     Path dir;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -68,7 +75,7 @@ class OverloadTest {
     @Test
     void requestsBeyondTheCapWaitAndAreServedInArrivalOrder() throws Exception {
         ScriptedBackend held = heldBackend();
-        start(servers(held, 2), "\"metricsPort\": 0");
+        start(servers(held, 2), PATIENT_QUEUE + ", \"metricsPort\": 0");
         Backend backend = balancer.pool().all().get(0);
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
 
@@ -112,7 +119,7 @@ class OverloadTest {
     @Test
     void aFullQueueIsAnsweredAtOnceWith503AndRetryAfter() throws Exception {
         ScriptedBackend held = heldBackend();
-        start(servers(held, 1), "\"queue\": {\"maxSize\": 1}, \"metricsPort\": 0");
+        start(servers(held, 1), "\"queue\": {\"maxSize\": 1, \"timeoutMs\": " + PATIENT_QUEUE_MS + "}, \"metricsPort\": 0");
         CompletableFuture<HttpResponse<String>> inFlight = getAsync("/r1");
         Await.until("r1 at the backend", () -> held.requests().size() == 1);
         CompletableFuture<HttpResponse<String>> queued = getAsync("/r2");

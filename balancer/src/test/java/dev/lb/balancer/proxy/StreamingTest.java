@@ -2,6 +2,7 @@ package dev.lb.balancer.proxy;
 
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.testing.BalancerProcess;
+import dev.lb.balancer.testing.TestBalancer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class StreamingTest {
     static void start() throws IOException {
         backend = BackendServer.start("127.0.0.1", 0, "bulk");
         balancer = BalancerProcess.start("{\"host\": \"127.0.0.1\", \"port\": 0, \"adminPort\": 0, "
-                + "\"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}", "-Xmx160m");
+                + TestBalancer.GENEROUS_CHECK + "\"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}", "-Xmx160m");
     }
 
     @AfterAll

@@ -7,6 +7,7 @@ import dev.lb.balancer.StartupException;
 import dev.lb.balancer.backend.HealthState;
 import dev.lb.balancer.testing.BalancerProcess;
 import dev.lb.balancer.testing.RawHttp;
+import dev.lb.balancer.testing.TestBalancer;
 import dev.lb.balancer.testing.TestConfigs;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
@@ -96,7 +97,7 @@ class HttpServerChoiceTest {
     @Test
     void aProcessWithTheDefaultConfigServesWithTheJdkServer() throws Exception {
         try (BalancerProcess balancer = BalancerProcess.start("{\"host\": \"127.0.0.1\", \"port\": 0, \"adminPort\": 0, "
-                + "\"server\": \"jdk\", \"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}")) {
+                + "\"server\": \"jdk\", " + TestBalancer.GENEROUS_CHECK + "\"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}")) {
             assertAnswers(balancer.port());
             assertTrue(balancer.log().stream().anyMatch(line -> line.contains("listening on") && line.contains("JDK server")),
                     "start-up line names the JDK server: " + balancer.log());

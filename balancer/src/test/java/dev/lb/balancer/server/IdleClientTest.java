@@ -3,6 +3,7 @@ package dev.lb.balancer.server;
 import dev.lb.backendserver.BackendServer;
 import dev.lb.balancer.testing.BalancerProcess;
 import dev.lb.balancer.testing.RawHttp;
+import dev.lb.balancer.testing.TestBalancer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -21,7 +22,7 @@ class IdleClientTest {
     void idleKeepAliveConnectionsAndSilentConnectionsAreClosedAfterTheIdleInterval() throws Exception {
         try (BackendServer backend = BackendServer.start("127.0.0.1", 0, "b1");
              BalancerProcess balancer = BalancerProcess.start("{\"host\": \"127.0.0.1\", \"port\": 0, \"adminPort\": 0, "
-                     + "\"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}",
+                     + TestBalancer.GENEROUS_CHECK + "\"servers\": [{\"url\": \"http://127.0.0.1:" + backend.port() + "\"}]}",
                      "-Dsun.net.httpserver.idleInterval=1");
              RawHttp afterRequest = new RawHttp(balancer.port());
              RawHttp silent = new RawHttp(balancer.port())) {

@@ -60,6 +60,21 @@ import java.util.concurrent.TimeUnit;
  * and loaded from it, so the balancer can reload it; otherwise it is parsed in memory.
  */
 public final class TestBalancer implements AutoCloseable {
+    /**
+     * The health-check timeout of the presets and of {@link TestConfigs}. With the default
+     * {@code unhealthyThreshold} of 1, one check slower than this takes a backend out, and on a loaded
+     * 2-core machine a check takes over a second: the first one in a JVM loads OkHttp's classes, and a
+     * later one can wait for a CPU as long. A backend that is down refuses the connection and fails its
+     * check at once whatever this is; tests about check time-outs set their own.
+     */
+    public static final int CHECK_TIMEOUT_MS = 10_000;
+    /**
+     * {@code "healthCheck": {"timeoutMs": }{@link #CHECK_TIMEOUT_MS}{@code }, } for a config written out
+     * whole, as a child process's is: its first check runs in a fresh JVM, before the proxy port opens,
+     * and with the default 2 s timeout a loaded machine can fail it, so the test's first request meets 503.
+     */
+    public static final String GENEROUS_CHECK = "\"healthCheck\": {\"timeoutMs\": " + CHECK_TIMEOUT_MS + "}, ";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     /** One line, {@code "key": value, ...}, as a person writes it: tests edit the file's text. */
     private static final DefaultPrettyPrinter PRINTER = new DefaultPrettyPrinter(Separators.createDefaultInstance()
@@ -114,9 +129,9 @@ public final class TestBalancer implements AutoCloseable {
         }
 
         /**
-         * Backends presumed healthy, checked at start and then hourly with a 1 s check timeout, so only
-         * requests change their health unless {@link #json} sets {@code healthCheckInterval}: for tests of
-         * the request path.
+         * Backends presumed healthy, checked at start and then hourly with a generous timeout
+         * ({@link TestBalancer#CHECK_TIMEOUT_MS}), so only requests change their health unless {@link #json}
+         * sets {@code healthCheckInterval}: for tests of the request path.
          */
         public Builder presumedHealthy() {
             preset = Preset.PRESUMED_HEALTHY;
@@ -124,8 +139,9 @@ public final class TestBalancer implements AutoCloseable {
         }
 
         /**
-         * Backends checked every second, a removed backend drained for up to 10 s, and {@link #start}
-         * returning only once every backend was checked and is UP: for tests of runtime changes.
+         * Backends checked every second with a generous timeout ({@link TestBalancer#CHECK_TIMEOUT_MS}), a
+         * removed backend drained for up to 10 s, and {@link #start} returning only once every backend was
+         * checked and is UP: for tests of runtime changes.
          */
         public Builder checkedEverySecond() {
             preset = Preset.CHECKED_EVERY_SECOND;
@@ -245,9 +261,12 @@ public final class TestBalancer implements AutoCloseable {
             switch (this) {
                 case PRESUMED_HEALTHY -> {
                     root.put("healthCheckInterval", 3600);
-                    root.putObject("healthCheck").put("timeoutMs", 1000);
+                    root.putObject("healthCheck").put("timeoutMs", CHECK_TIMEOUT_MS);
                 }
-                case CHECKED_EVERY_SECOND -> root.put("healthCheckInterval", 1).put("drainTimeoutMs", 10000);
+                case CHECKED_EVERY_SECOND -> {
+                    root.put("healthCheckInterval", 1).put("drainTimeoutMs", 10000);
+                    root.putObject("healthCheck").put("timeoutMs", CHECK_TIMEOUT_MS);
+                }
                 case NONE -> {
                 }
             }

@@ -28,7 +28,7 @@ public final class TestConfigs {
                 .put("host", "127.0.0.1")
                 .put("adminPort", 0)
                 .put("healthCheckInterval", 1);
-        root.putObject("healthCheck").put("timeoutMs", 1000);
+        root.putObject("healthCheck").put("timeoutMs", TestBalancer.CHECK_TIMEOUT_MS);
         ArrayNode servers = root.putArray("servers");
         for (int port : backendPorts) {
             servers.addObject().put("url", "http://127.0.0.1:" + port).put("healthy", true);
