@@ -75,6 +75,7 @@ start() {
   t0=$(date +%s%N)
   BALANCER_JAVA_OPTS="$defaults $*" bin/balancer --config "$work/lb.json" >"$work/$label.log" 2>&1 &
   pid=$!
+  pids+=("$pid") # stopped on exit too, if the script is interrupted mid-measurement
   until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; do
     kill -0 "$pid" 2>/dev/null || { echo "warmup: balancer ($label) exited; its log:" >&2; tail "$work/$label.log" >&2; exit 1; }
     sleep 0.02
@@ -92,7 +93,11 @@ start() {
 echo "warmup: training run for the AOT cache (30 s)..."
 BALANCER_JAVA_OPTS="$defaults -XX:AOTCacheOutput=$work/lb.aot" bin/balancer --config "$work/lb.json" >"$work/train.log" 2>&1 &
 pid=$!
-until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; do sleep 0.1; done
+pids+=("$pid")
+until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; do
+  kill -0 "$pid" 2>/dev/null || { echo "warmup: the training run exited; its log:" >&2; tail "$work/train.log" >&2; exit 1; }
+  sleep 0.1
+done
 wrk -t2 -c50 -d30s "http://127.0.0.1:$port/" >/dev/null
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 [ -f "$work/lb.aot" ] || { echo "warmup: no AOT cache written; log:" >&2; tail "$work/train.log" >&2; exit 1; }

@@ -45,14 +45,21 @@ final class BackendConnections implements AutoCloseable {
      */
     static final int MAX_IDLE = 2048;
     /**
-     * Idle time after which a connection is probed before reuse: 50 ms, a tenth of the shortest
-     * keep-alive timeouts backends use (0.5 s; Node's default is 5 s), so a backend that closes an idle
-     * connection has always done so well past this. Under load connections come back within a few
-     * milliseconds and are never probed, so the probe's cost (about 1 ms, and a non-blocking socket from
-     * then on) lands only on connections that were idle anyway. A backend closing at the very moment a
-     * request goes out is left to the proxy's replay on a fresh connection.
+     * Idle time after which a connection is probed before reuse: 250 ms, half the shortest keep-alive
+     * timeout backends use (0.5 s; Node's default is 5 s), so a backend that closes an idle connection
+     * has done so well past this. A backend closing at the very moment a request goes out is left to
+     * the proxy's replay on a fresh connection.
+     *
+     * <p>Why not shorter: the probe is a read with a 1 ms timeout, and on a virtual thread a healthy
+     * connection makes it a timed park: the thread is woken by a timer and then waits for a carrier
+     * again, which with every core busy takes far longer than the millisecond. At 1,000 client
+     * connections on a busy 2-core machine connections sat idle past the former 50 ms all the time (a
+     * young GC pause alone can be that long), and a thread dump 5 s into such a run found 639 of the
+     * 1,003 virtual threads parked in this probe (docs/performance.md, "The p99 tail at 200 and 1,000
+     * connections"). {@code -Dlb.backendProbeAfterIdleMs} overrides it, for that measurement.
      */
-    static final long PROBE_AFTER_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final long PROBE_AFTER_IDLE_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(Long.getLong("lb.backendProbeAfterIdleMs", 250));
 
     private final BlockingSocketFactory sockets;
     private final LongSupplier idleTimeoutNanos;
