@@ -145,7 +145,7 @@ class DnsDiscoveryTest {
 
     private Balancer start(String servers) throws Exception {
         String json = "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 1,"
-                + " \"healthCheck\": {\"timeoutMs\": 1000, \"healthyThreshold\": 1},"
+                + " \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS + ", \"healthyThreshold\": 1},"
                 + " \"servers\": [" + servers + "],"
                 + " \"dns\": {\"refreshS\": 1, \"nameservers\": [\"" + dnsmasq.address() + "\"]}}";
         return TestBalancer.builder().config(json).startBalancer();

@@ -128,7 +128,7 @@ public final class EtcdServer implements BeforeEachCallback, AfterEachCallback {
      */
     public String balancerConfig(String prefix) {
         return "{\"port\": 0, \"host\": \"127.0.0.1\", \"adminPort\": 0, \"healthCheckInterval\": 1,"
-                + " \"healthCheck\": {\"timeoutMs\": 1000, \"healthyThreshold\": 1},"
+                + " \"healthCheck\": {\"timeoutMs\": " + TestBalancer.CHECK_TIMEOUT_MS + ", \"healthyThreshold\": 1},"
                 + " \"discovery\": {\"etcd\": {\"endpoints\": [\"" + endpoint() + "\"], \"prefix\": \"" + prefix + "\"}}}";
     }
 }
