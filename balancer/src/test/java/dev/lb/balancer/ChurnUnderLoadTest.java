@@ -175,8 +175,9 @@ class ChurnUnderLoadTest {
         long allowed = inFlightKilled + inFlightFrozen;
         System.out.printf("churn: %d ok, %d failed (allowed %d: %d in flight on the killed backend, %d on the frozen one)%n",
                 load.ok(), failed, allowed, inFlightKilled, inFlightFrozen);
-        assertTrue(failed <= allowed, failed + " requests failed; only the " + allowed
-                + " in flight on the killed or frozen backend may: " + load.failures());
+        assertTrue(failed <= allowed, () -> failed + " requests failed; only the " + allowed
+                + " in flight on the killed or frozen backend may: " + load.failures() + "; the balancer's backend log: "
+                + balancer.log().stream().filter(line -> line.contains("backend")).toList());
     }
 
     /** Nothing in flight anywhere: the balancer's count and every backend's are exactly 0. */

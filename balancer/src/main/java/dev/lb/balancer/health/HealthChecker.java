@@ -30,9 +30,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threads: the balancer's {@link Scheduler} (its {@code timers-1} thread) only decides when each
  * backend's next check is due; the check itself, a blocking HTTP call, runs on the checker's own
- * {@code health-checker-N} threads (virtual threads where the JVM has them, else two platform threads),
- * which it owns and stops on {@link #close()}, and which hand each result to the pool's control
- * context. Its own HTTP client is kept apart from the proxy's so checks never wait behind request
+ * {@code health-checker-N} threads, which it owns and stops on {@link #close()}, and which hand each
+ * result to the pool's control context. They are platform threads even where the JVM has virtual
+ * ones: a check's time-out must measure the backend, not how long a virtual thread waited behind the
+ * request traffic for a core (a check on a virtual thread timed out on healthy backends under load). Its own HTTP client is kept apart from the proxy's so checks never wait behind request
  * traffic.
  *
  * <p>Each check opens a connection of its own and closes it after the answer, as HAProxy's checks do.
@@ -41,6 +42,8 @@ import java.util.concurrent.TimeUnit;
  * would fail on it and the backend go DOWN while it serves requests fine.
  */
 public final class HealthChecker implements AutoCloseable {
+    /** How many checks may be under way at once; more wait their turn (each backend has one at most). */
+    private static final int CHECK_THREADS = 16;
     private final BackendPool pool;
     private final Clock clock;
     /** When checks are due; the balancer's timer service, never a thread of this checker's. */
@@ -54,7 +57,7 @@ public final class HealthChecker implements AutoCloseable {
 
     /** @param timers decides when checks are due (the balancer's {@code Timers}); not closed by this checker */
     public HealthChecker(BackendPool pool, HealthCheckConfig config, Clock clock, Scheduler timers) {
-        this(pool, config, clock, timers, BlockingWork.executor("health-checker", 2));
+        this(pool, config, clock, timers, BlockingWork.platformPool("health-checker", CHECK_THREADS));
     }
 
     /** @param checks runs the checks; owned by this checker from now on, and shut down by {@link #close()} */

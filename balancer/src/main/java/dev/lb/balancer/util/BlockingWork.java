@@ -2,6 +2,9 @@ package dev.lb.balancer.util;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Threads for a component's blocking work (a health check's HTTP call, reading certificate files),
@@ -22,5 +25,19 @@ public final class BlockingWork {
             return virtual;
         }
         return Executors.newFixedThreadPool(platformThreads, new NamedThreadFactory(name, true));
+    }
+
+    /**
+     * Platform threads only, for blocking work whose own time-out must hold however busy the request
+     * path is: a virtual thread waits for a carrier in the same queue as every request, so under load a
+     * health check's answer could arrive in time and still be read after its time-out, taking a healthy
+     * backend out. Up to {@code maxThreads} run at once (more wait in the queue); each ends after a
+     * minute idle, so an idle checker holds none.
+     */
+    public static ExecutorService platformPool(String name, int maxThreads) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(maxThreads, maxThreads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new NamedThreadFactory(name, true));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 }
