@@ -27,7 +27,7 @@ public final class WorkerExecutors {
 
     public static Created create(ExecutorKind kind, int platformThreads) {
         if (kind != ExecutorKind.PLATFORM) {
-            ExecutorService virtual = virtualThreadPerTask("proxy-vt-");
+            ExecutorService virtual = VirtualThreads.perTaskExecutor("proxy-vt-");
             if (virtual != null) {
                 return new Created(virtual, "virtual threads");
             }
@@ -42,10 +42,5 @@ public final class WorkerExecutors {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(platformThreads, Integer.MAX_VALUE, PLATFORM_IDLE.toSeconds(), TimeUnit.SECONDS,
                 new SynchronousQueue<>(), new NamedThreadFactory("proxy-worker", true));
         return new Created(pool, "platform threads (" + platformThreads + " kept, more on demand)");
-    }
-
-    /** A virtual thread per task, or null before Java 21 ({@link VirtualThreads#perTaskExecutor}). */
-    static ExecutorService virtualThreadPerTask(String prefix) {
-        return VirtualThreads.perTaskExecutor(prefix);
     }
 }
