@@ -6,7 +6,6 @@ import dev.lb.balancer.util.Timers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.Map;
@@ -20,12 +19,12 @@ import java.util.function.LongSupplier;
  * Idle connections to plain-HTTP backends, per endpoint, most recently used first (so the few that stay
  * busy stay warm and the rest age out). A connection idle longer than the idle timeout is closed, on the
  * next take or return, or by a sweep once a second when traffic stopped. At most
- * {@value #MAX_IDLE} idle connections in all (see there why that many). New connections come from the
- * {@link BlockingSocketFactory}.
+ * {@value #MAX_IDLE} idle connections in all (see there why that many). New connections are channels
+ * from the {@link BlockingSocketFactory} ({@link WatchedChannel}).
  *
- * <p>A connection idle longer than {@link #PROBE_AFTER_IDLE_NANOS} is checked before it is handed out
- * ({@link BackendConnection#stillUsable()}): one the backend closed, or sent stray bytes on, is dropped
- * instead of failing the request sent on it. Shorter idle connections are handed out unchecked.
+ * <p>A pooled connection is checked before it is handed out ({@link BackendConnection#stillUsable()}): one
+ * the backend closed, or sent stray bytes on, is dropped instead of failing the request sent on it. A
+ * close still on its way when the check runs is left to the proxy's replay on a fresh connection.
  *
  * <p>Idle ages are measured by the {@link Ticker} of the timers the sweep runs on; {@link #evictIdle(long)}
  * is the sweep for a given instant, so tests age connections by passing the time instead of waiting.
@@ -45,21 +44,19 @@ final class BackendConnections implements AutoCloseable {
      */
     static final int MAX_IDLE = 2048;
     /**
-     * Idle time after which a connection is probed before reuse: 250 ms, half the shortest keep-alive
-     * timeout backends use (0.5 s; Node's default is 5 s), so a backend that closes an idle connection
-     * has done so well past this. A backend closing at the very moment a request goes out is left to
-     * the proxy's replay on a fresh connection.
+     * Idle time after which a connection is checked before reuse: none, every pooled connection is. The
+     * check is one read that does not wait ({@link WatchedChannel#quiet()}), a system call, so it is
+     * paid on every reuse as HAProxy and nginx in effect do (they see the backend's FIN on an idle
+     * connection from their event loop).
      *
-     * <p>Why not shorter: the probe is a read with a 1 ms timeout, and on a virtual thread a healthy
-     * connection makes it a timed park: the thread is woken by a timer and then waits for a carrier
-     * again, which with every core busy takes far longer than the millisecond. At 1,000 client
-     * connections on a busy 2-core machine connections sat idle past the former 50 ms all the time (a
-     * young GC pause alone can be that long), and a thread dump 5 s into such a run found 639 of the
-     * 1,003 virtual threads parked in this probe (docs/performance.md, "The p99 tail at 200 and 1,000
-     * connections"). {@code -Dlb.backendProbeAfterIdleMs} overrides it, for that measurement.
+     * <p>It was once a read with a 1 ms timeout, and then only paid after 50 ms, later 250 ms, of idle:
+     * on a virtual thread that read is a timed park, and under load the thread then waited for a core
+     * behind every runnable one. A thread dump at 1,000 connections found 639 of 1,003 virtual threads
+     * parked in it (docs/performance.md, "The p99 tail at 200 and 1,000 connections").
+     * {@code -Dlb.backendProbeAfterIdleMs} sets a threshold, for measuring.
      */
     static final long PROBE_AFTER_IDLE_NANOS =
-            TimeUnit.MILLISECONDS.toNanos(Long.getLong("lb.backendProbeAfterIdleMs", 250));
+            TimeUnit.MILLISECONDS.toNanos(Long.getLong("lb.backendProbeAfterIdleMs", 0));
 
     private final BlockingSocketFactory sockets;
     private final LongSupplier idleTimeoutNanos;
@@ -114,15 +111,16 @@ final class BackendConnections implements AutoCloseable {
     BackendConnection open(Endpoint endpoint, int connectTimeoutMs, int readTimeoutMs) throws IOException {
         IOException first = null;
         for (InetAddress address : InetAddress.getAllByName(endpoint.host())) {
-            Socket socket = sockets.createSocket();
+            WatchedChannel channel = null;
             try {
-                socket.setTcpNoDelay(true);
-                socket.connect(new InetSocketAddress(address, endpoint.port()), connectTimeoutMs);
-                BackendConnection connection = new BackendConnection(endpoint, socket);
+                channel = sockets.connectChannel(new InetSocketAddress(address, endpoint.port()), connectTimeoutMs);
+                BackendConnection connection = new BackendConnection(endpoint, channel);
                 connection.readTimeout(readTimeoutMs);
                 return connection;
             } catch (IOException e) {
-                socket.close();
+                if (channel != null) {
+                    channel.close();
+                }
                 if (first == null) {
                     first = e;
                 } else {

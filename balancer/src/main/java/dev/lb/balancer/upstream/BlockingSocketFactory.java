@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Set;
@@ -54,8 +55,8 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
     static final int SWEEP_MS = 25;
     static final int JDK_ENFORCED_BELOW_MS = 250;
 
-    /** Sockets between creation and close; only the watchdog iterates it. */
-    private final Set<WatchedSocket> open = ConcurrentHashMap.newKeySet();
+    /** Connections between creation and close; only the watchdog iterates it. */
+    private final Set<Watch> open = ConcurrentHashMap.newKeySet();
     private final Ticker ticker;
     private final Timers.Cancellable watchdog;
     /** The timer service made for this factory alone; null when it runs on a shared one. */
@@ -84,9 +85,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
     @Override
     public Socket createSocket() {
-        WatchedSocket socket = new WatchedSocket(this);
-        open.add(socket);
-        return socket;
+        return new WatchedSocket(this);
     }
 
     @Override
@@ -124,7 +123,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         }
     }
 
-    /** Sockets this factory made that are not closed yet. */
+    /** Sockets and channels this factory made that are not closed yet. */
     int openSockets() {
         return open.size();
     }
@@ -136,8 +135,8 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
     /** Closes every socket whose deadline has passed at {@code now} (the ticker's nanos). */
     void closeExpired(long now) {
-        for (WatchedSocket socket : open) {
-            socket.closeIfExpired(now);
+        for (Watch watch : open) {
+            watch.closeIfExpired(now);
         }
         sweeps.incrementAndGet();
     }
@@ -151,92 +150,83 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
     }
 
     /** The blocking calls a timeout bounds. */
-    private enum Call { CONNECT, READ }
+    enum Call { CONNECT, READ }
+
+    /** Whether the JDK keeps a {@code call}'s timeout rather than the watchdog (see the class comment). */
+    boolean jdkTimes(Call call, int timeoutMs) {
+        if (timeoutMs <= 0) {
+            return false; // no timeout: nothing to keep
+        }
+        if (timeoutMs < jdkEnforcedBelowMs) {
+            return true; // short (OkHttp's 1 ms probe): the sweep would be too coarse; or every one, by property
+        }
+        // A connect on a virtual thread: the watchdog cannot see one that completed while its thread
+        // waits for a core. Reads stay on the watchdog there too: it spares an answer already waiting,
+        // and the JDK's timer at every read costs CPU.
+        return call == Call.CONNECT && VirtualThreads.current();
+    }
 
     /**
-     * A socket whose blocking calls carry a deadline the factory's watchdog enforces. Connect, reads and
-     * writes run on one thread at a time (an HTTP/1.1 exchange's use); the watchdog only reads the deadline
-     * and closes.
+     * A backend channel connected to {@code address}, whose reads and writes this factory's watchdog
+     * times (see {@link WatchedChannel}).
      */
-    static final class WatchedSocket extends Socket {
+    WatchedChannel connectChannel(InetSocketAddress address, int connectTimeoutMs) throws IOException {
+        return WatchedChannel.connect(this, address, connectTimeoutMs);
+    }
+
+    /** What the watchdog needs of a connection: to end its blocked call, and to see an answer waiting. */
+    interface Target {
+        /** Ends the connection, and with it the blocked call. */
+        void abort() throws IOException;
+
+        /** Whether bytes wait to be read; false when closed. Must not take the lock a blocked read holds. */
+        boolean answerWaiting();
+
+        /** Hands a read timeout to the JDK (0: none). */
+        void jdkReadTimeout(int timeoutMs) throws IOException;
+    }
+
+    /**
+     * The deadline of one connection's blocked call, armed around each timed connect, read and write, and
+     * enforced by the factory's watchdog, which {@link Target#abort() aborts} the connection when it
+     * passes. Connect, reads and writes run on one thread at a time (an HTTP/1.1 exchange's use); the
+     * watchdog only reads the deadline and aborts.
+     */
+    static final class Watch {
         private static final long UNARMED = 0;
 
         private final BlockingSocketFactory owner;
+        private final Target target;
         /** The owner's ticker time by which the blocked call must end; {@link #UNARMED} when none is. */
         private volatile long deadline = UNARMED;
         private volatile boolean timedOut;
-        /** Whether the armed deadline is a read's: the watchdog then spares a socket with bytes waiting. */
+        /** Whether the armed deadline is a read's: the watchdog then spares a connection with bytes waiting. */
         private volatile boolean readArmed;
         private volatile int readTimeoutMs;
         /** The read timeout the JDK enforces itself: all of {@link #readTimeoutMs}, or 0 (the watchdog does). */
         private volatile int jdkTimeoutMs;
 
-        private WatchedSocket(BlockingSocketFactory owner) {
+        Watch(BlockingSocketFactory owner, Target target) {
             this.owner = owner;
+            this.target = target;
+            owner.open.add(this);
         }
 
-        @Override
-        public void connect(SocketAddress endpoint, int timeoutMs) throws IOException {
-            if (jdkTimes(Call.CONNECT, timeoutMs)) {
-                super.connect(endpoint, timeoutMs);
-                return;
-            }
-            arm(timeoutMs);
-            try {
-                super.connect(endpoint, 0);
-            } catch (IOException e) {
-                throw timedOut ? timeout("Connect timed out", e) : e;
-            } finally {
-                deadline = UNARMED;
-            }
-            if (timedOut) {
-                throw timeout("Connect timed out", null);
-            }
-        }
-
-        @Override
-        public void setSoTimeout(int timeoutMs) throws java.net.SocketException {
-            // Only a timeout the JDK should keep reaches it (on a platform thread that makes this socket
-            // non-blocking from then on).
-            int jdk = jdkTimes(Call.READ, timeoutMs) ? timeoutMs : 0;
-            super.setSoTimeout(jdk);
+        /** Sets the read (and write) timeout; only one the JDK should keep reaches the target. */
+        void readTimeout(int timeoutMs) throws IOException {
+            int jdk = owner.jdkTimes(Call.READ, timeoutMs) ? timeoutMs : 0;
+            target.jdkReadTimeout(jdk);
             jdkTimeoutMs = jdk;
             readTimeoutMs = timeoutMs;
         }
 
-        /** Whether the JDK keeps a {@code call}'s timeout rather than the watchdog (see the class comment). */
-        private boolean jdkTimes(Call call, int timeoutMs) {
-            if (timeoutMs <= 0) {
-                return false; // no timeout: nothing to keep
-            }
-            if (timeoutMs < owner.jdkEnforcedBelowMs) {
-                return true; // short (OkHttp's 1 ms probe): the sweep would be too coarse; or every one, by property
-            }
-            // A connect on a virtual thread: the watchdog cannot see one that completed while its thread
-            // waits for a core. Reads stay on the watchdog there too: it spares an answer already waiting,
-            // and the JDK's timer at every read costs CPU.
-            return call == Call.CONNECT && VirtualThreads.current();
-        }
-
-        @Override
-        public int getSoTimeout() {
+        int readTimeoutMs() {
             return readTimeoutMs;
         }
 
-        @Override
-        public InputStream getInputStream() throws IOException {
-            return new WatchedInput(super.getInputStream());
-        }
-
-        @Override
-        public OutputStream getOutputStream() throws IOException {
-            return new WatchedOutput(super.getOutputStream());
-        }
-
-        @Override
-        public void close() throws IOException {
+        /** The connection is closed: the watchdog forgets it. */
+        void closed() {
             owner.open.remove(this);
-            super.close();
         }
 
         /** Whether a blocked call's deadline is armed now. */
@@ -244,40 +234,51 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             return deadline != UNARMED;
         }
 
-        private void arm(int timeoutMs) {
+        boolean timedOut() {
+            return timedOut;
+        }
+
+        void arm(int timeoutMs) {
             if (timeoutMs > 0) {
                 deadline = owner.ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             }
         }
 
+        void disarm() {
+            deadline = UNARMED;
+        }
+
         private void closeIfExpired(long now) {
             long due = deadline;
-            if (due == UNARMED || now - due < 0 || readArmed && answerWaiting()) {
+            // A read whose bytes are waiting: the backend did answer in time, and the reading thread has
+            // only not run since (a virtual thread waiting for a core on a saturated machine). The read
+            // is left to take them; the next sweep looks again.
+            if (due == UNARMED || now - due < 0 || readArmed && target.answerWaiting()) {
                 return;
             }
             timedOut = true;
             try {
-                close();
+                target.abort();
             } catch (IOException ignored) {
                 // closing is all that is wanted; the blocked call reports the timeout
             }
         }
 
-        /**
-         * Whether bytes wait to be read: the backend did answer in time, and the reading thread has only
-         * not run since (a virtual thread waiting for a core on a saturated machine). The read is left to
-         * take them; the next sweep looks again. Only the state lock is taken, never the read lock the
-         * blocked read holds.
-         */
-        private boolean answerWaiting() {
-            try {
-                return super.getInputStream().available() > 0;
-            } catch (IOException closedOrReset) {
-                return false;
-            }
+        /** {@code in} with the read timeout armed around each read the JDK does not time itself. */
+        InputStream input(InputStream in) {
+            return new WatchedInput(in);
         }
 
-        private static SocketTimeoutException timeout(String message, IOException cause) {
+        /**
+         * {@code out} with the read timeout armed around each write too: a backend that stops reading a
+         * request body would otherwise block the writing thread forever (OkHttp bounds writes with its
+         * own write timeout).
+         */
+        OutputStream output(OutputStream out) {
+            return new WatchedOutput(out);
+        }
+
+        static SocketTimeoutException timeout(String message, IOException cause) {
             SocketTimeoutException timeout = new SocketTimeoutException(message);
             if (cause != null) {
                 timeout.initCause(cause);
@@ -285,7 +286,6 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             return timeout;
         }
 
-        /** Arms the read timeout around each read the JDK would otherwise time itself. */
         private final class WatchedInput extends FilterInputStream {
             WatchedInput(InputStream in) {
                 super(in);
@@ -322,10 +322,6 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
             }
         }
 
-        /**
-         * Arms the read timeout around each write too: a backend that stops reading a request body would
-         * otherwise block the writing thread forever (OkHttp bounds writes with its own write timeout).
-         */
         private final class WatchedOutput extends FilterOutputStream {
             WatchedOutput(OutputStream out) {
                 super(out);
@@ -352,6 +348,92 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
                     deadline = UNARMED;
                 }
             }
+        }
+    }
+
+    /** A socket for OkHttp, whose blocking calls carry a deadline the factory's watchdog enforces. */
+    static final class WatchedSocket extends Socket implements Target {
+        private final Watch watch;
+
+        private WatchedSocket(BlockingSocketFactory owner) {
+            this.watch = new Watch(owner, this);
+        }
+
+        @Override
+        public void connect(SocketAddress endpoint, int timeoutMs) throws IOException {
+            if (watch.owner.jdkTimes(Call.CONNECT, timeoutMs)) {
+                super.connect(endpoint, timeoutMs);
+                return;
+            }
+            watch.arm(timeoutMs);
+            try {
+                super.connect(endpoint, 0);
+            } catch (IOException e) {
+                throw watch.timedOut() ? Watch.timeout("Connect timed out", e) : e;
+            } finally {
+                watch.disarm();
+            }
+            if (watch.timedOut()) {
+                throw Watch.timeout("Connect timed out", null);
+            }
+        }
+
+        @Override
+        public void setSoTimeout(int timeoutMs) throws SocketException {
+            try {
+                watch.readTimeout(timeoutMs);
+            } catch (SocketException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new SocketException(e.getMessage());
+            }
+        }
+
+        @Override
+        public void jdkReadTimeout(int timeoutMs) throws SocketException {
+            // On a platform thread this makes the socket non-blocking from then on.
+            super.setSoTimeout(timeoutMs);
+        }
+
+        @Override
+        public int getSoTimeout() {
+            return watch.readTimeoutMs();
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            return watch.input(super.getInputStream());
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            return watch.output(super.getOutputStream());
+        }
+
+        @Override
+        public void close() throws IOException {
+            watch.closed();
+            super.close();
+        }
+
+        @Override
+        public void abort() throws IOException {
+            close();
+        }
+
+        /** Only the state lock is taken, never the read lock the blocked read holds. */
+        @Override
+        public boolean answerWaiting() {
+            try {
+                return super.getInputStream().available() > 0;
+            } catch (IOException closedOrReset) {
+                return false;
+            }
+        }
+
+        /** Whether a blocked call's deadline is armed now. */
+        boolean armed() {
+            return watch.armed();
         }
     }
 }

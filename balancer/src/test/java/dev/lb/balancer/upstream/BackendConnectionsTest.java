@@ -140,6 +140,7 @@ class BackendConnectionsTest {
         pool.release(connection);
         accepted.close();
         awaitIdleLongEnoughToBeChecked(connection);
+        awaitArrived(connection, "the backend's close");
 
         assertNull(pool.takeIdle(endpoint));
         assertTrue(connection.isClosed());
@@ -153,6 +154,7 @@ class BackendConnectionsTest {
         accepted.getOutputStream().write("HTTP/1.1 408 Request Timeout\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         accepted.getOutputStream().flush();
         awaitIdleLongEnoughToBeChecked(connection);
+        awaitArrived(connection, "the unasked bytes");
 
         assertNull(pool.takeIdle(endpoint));
         assertTrue(connection.isClosed());
@@ -176,6 +178,15 @@ class BackendConnectionsTest {
     private void awaitIdleLongEnoughToBeChecked(BackendConnection connection) {
         ticker.advance(Duration.ofNanos(2 * BackendConnections.PROBE_AFTER_IDLE_NANOS + 1));
         assertTrue(ticker.nanoTime() - connection.idleSince() > 2 * BackendConnections.PROBE_AFTER_IDLE_NANOS);
+    }
+
+    /**
+     * The check reads without waiting, so what the backend sent must have reached this side first.
+     * Asking the channel directly is itself the check; it leaves a closed or talkative connection as it
+     * found it (unusable), so the pool's own check still has the same to find.
+     */
+    private static void awaitArrived(BackendConnection connection, String what) {
+        Await.until(what + " to arrive", Duration.ofSeconds(20), () -> !connection.stillUsable());
     }
 
     private BackendConnection open() throws IOException {
