@@ -54,6 +54,9 @@ def parse_wrk(path):
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if m:
         result["socket_errors"] = sum(int(g) for g in m.groups())
+        # By kind, so an error count says what failed: connects refused, connections closed under the
+        # client (read), or answers later than wrk's timeout.
+        result["socket_error_kinds"] = dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups())))
     if not m and result["requests"] == 0:
         result["socket_errors"] = -1  # wrk itself failed; the run is not usable
     return result
