@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Sockets to backends whose connect and read timeouts are enforced by a watchdog instead of by the JDK.
+ * Sockets to backends whose connect and read timeouts are enforced by a watchdog instead of by the JDK:
+ * {@link WatchedSocket}s for OkHttp, and {@link WatchedChannel}s for the proxy's own client, both timed
+ * by a {@link Watch}.
  *
  * <p>Why: a JDK socket with a read timeout (or one connected with a timeout) switches to non-blocking
  * mode for good, and from then on every read is a read that finds nothing, a {@code poll}, and a second

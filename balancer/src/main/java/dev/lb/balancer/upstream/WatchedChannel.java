@@ -35,9 +35,11 @@ final class WatchedChannel implements BlockingSocketFactory.Target {
     private WatchedChannel(BlockingSocketFactory owner, SocketChannel channel) throws IOException {
         this.channel = channel;
         this.rawIn = channel.socket().getInputStream();
+        OutputStream rawOut = channel.socket().getOutputStream();
+        // Last: from here the watchdog knows the channel, until close() (nothing below can fail).
         this.watch = new BlockingSocketFactory.Watch(owner, this);
         this.in = watch.input(rawIn);
-        this.out = watch.output(channel.socket().getOutputStream());
+        this.out = watch.output(rawOut);
     }
 
     /**
