@@ -2,6 +2,7 @@ package dev.lb.balancer.upstream;
 
 import dev.lb.balancer.testing.ManualTicker;
 import dev.lb.balancer.util.Timers;
+import dev.lb.balancer.util.VirtualThreads;
 import dev.lb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,7 +96,9 @@ class WatchedChannelTest {
         CompletableFuture<String> outcome = new CompletableFuture<>();
         CountDownLatch checked = new CountDownLatch(1);
         peer.write('a');
-        startVirtual(() -> {
+        ExecutorService virtual = VirtualThreads.perTaskExecutor("checker-");
+        toClose.add(virtual::shutdownNow);
+        virtual.execute(() -> {
             try {
                 InputStream in = channel.input();
                 int first = in.read(); // a blocking read on a virtual thread: non-blocking underneath from now on
@@ -145,12 +149,6 @@ class WatchedChannelTest {
 
         assertThrows(IOException.class, () -> factory.connectChannel(address, 5_000));
         assertEquals(0, factory.openSockets());
-    }
-
-    /** {@code Thread.ofVirtual().start(task)}, reached by name: this class is compiled for Java 17. */
-    private static Thread startVirtual(Runnable task) throws ReflectiveOperationException {
-        Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-        return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class).invoke(builder, task);
     }
 
     private Connected connect() throws IOException {
