@@ -15,7 +15,6 @@ final class BackendConnection {
     private final BackendInput in;
     private final BackendOutput out;
     private final Http1Codec codec;
-    private int readTimeoutMs = -1;
     /** The pool's ticker time when it went back to the pool. */
     private long idleSince;
 
@@ -42,10 +41,7 @@ final class BackendConnection {
 
     /** Applies the read (and write) timeout for the next exchange; a reload may have changed it. */
     void readTimeout(int timeoutMs) throws IOException {
-        if (timeoutMs != readTimeoutMs) {
-            channel.readTimeout(timeoutMs);
-            readTimeoutMs = timeoutMs;
-        }
+        channel.readTimeout(timeoutMs);
     }
 
     void idleSince(long nanos) {

@@ -185,7 +185,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         boolean answerWaiting();
 
         /** Hands a read timeout to the JDK (0: none). */
-        void jdkReadTimeout(int timeoutMs) throws IOException;
+        void jdkReadTimeout(int timeoutMs) throws SocketException;
     }
 
     /**
@@ -215,7 +215,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
         }
 
         /** Sets the read (and write) timeout; only one the JDK should keep reaches the target. */
-        void readTimeout(int timeoutMs) throws IOException {
+        void readTimeout(int timeoutMs) throws SocketException {
             int jdk = owner.jdkTimes(Call.READ, timeoutMs) ? timeoutMs : 0;
             target.jdkReadTimeout(jdk);
             jdkTimeoutMs = jdk;
@@ -382,13 +382,7 @@ final class BlockingSocketFactory extends SocketFactory implements AutoCloseable
 
         @Override
         public void setSoTimeout(int timeoutMs) throws SocketException {
-            try {
-                watch.readTimeout(timeoutMs);
-            } catch (SocketException e) {
-                throw e;
-            } catch (IOException e) {
-                throw new SocketException(e.getMessage());
-            }
+            watch.readTimeout(timeoutMs);
         }
 
         @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -67,9 +68,11 @@ final class WatchedChannel implements BlockingSocketFactory.Target {
         return out;
     }
 
-    /** The read (and write) timeout of the calls that follow. */
-    void readTimeout(int timeoutMs) throws IOException {
-        watch.readTimeout(timeoutMs);
+    /** The read (and write) timeout of the calls that follow; a reload may have changed it. */
+    void readTimeout(int timeoutMs) throws SocketException {
+        if (timeoutMs != watch.readTimeoutMs()) {
+            watch.readTimeout(timeoutMs);
+        }
     }
 
     /**
@@ -127,7 +130,7 @@ final class WatchedChannel implements BlockingSocketFactory.Target {
     }
 
     @Override
-    public void jdkReadTimeout(int timeoutMs) throws IOException {
+    public void jdkReadTimeout(int timeoutMs) throws SocketException {
         channel.socket().setSoTimeout(timeoutMs);
     }
 }
