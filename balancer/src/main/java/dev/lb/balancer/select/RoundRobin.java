@@ -77,12 +77,14 @@ public final class RoundRobin implements SelectionStrategy {
             }
             Schedule current = subset;
             if (current == null || !current.isFor(candidates)) {
-                current = Schedule.of(candidates, weightsNow(candidates));
-                if (current != null) {
-                    subset = current;
+                int[] weightsNow = weightsNow(candidates);
+                current = Schedule.of(candidates, weightsNow);
+                if (current == null) {
+                    return blockTurn(weightsNow, turn); // too long a cycle to precompute
                 }
+                subset = current;
             }
-            return current != null ? current.at(turn) : blockTurn(weightsNow(candidates), turn);
+            return current.at(turn);
         }
     }
 
