@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Selectors per pool snapshot: built once for each, reused by every pick on it, and alike across threads. */
 class SelectorTest {
     private static final int THREADS = 8;
+    private static final int PICKS_PER_THREAD = 1000;
     private final ExecutorService requests = Executors.newFixedThreadPool(THREADS);
 
     @AfterEach
@@ -112,23 +113,11 @@ class SelectorTest {
 
         // when 8 request threads take and free 1000 slots each, all at once
         Map<String, LongAdder> picks = new ConcurrentHashMap<>();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            done.add(requests.submit(() -> {
-                start.await();
-                for (int i = 0; i < 1000; i++) {
-                    Backend chosen = queue.acquire(List.of()).orElseThrow();
-                    picks.computeIfAbsent(chosen.name(), k -> new LongAdder()).increment();
-                    queue.release(chosen);
-                }
-                return null;
-            }));
-        }
-        start.countDown();
-        for (Future<?> f : done) {
-            f.get(60, TimeUnit.SECONDS);
-        }
+        onEveryThreadAtOnce(() -> {
+            Backend chosen = queue.acquire(List.of()).orElseThrow();
+            picks.computeIfAbsent(chosen.name(), k -> new LongAdder()).increment();
+            queue.release(chosen);
+        });
 
         // then every turn of the shared cycle was taken once: exactly three to one, from one selector
         assertEquals(6000, picks.get("a").sum());
@@ -143,24 +132,11 @@ class SelectorTest {
         Backend home = selector.pick(Placement.ofKey("user-7")).orElseThrow();
 
         Map<Backend, LongAdder> picks = new ConcurrentHashMap<>();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            done.add(requests.submit(() -> {
-                start.await();
-                for (int i = 0; i < 1000; i++) {
-                    picks.computeIfAbsent(selector.pick(Placement.ofKey("user-7")).orElseThrow(), k -> new LongAdder()).increment();
-                }
-                return null;
-            }));
-        }
-        start.countDown();
-        for (Future<?> f : done) {
-            f.get(60, TimeUnit.SECONDS);
-        }
+        onEveryThreadAtOnce(() ->
+                picks.computeIfAbsent(selector.pick(Placement.ofKey("user-7")).orElseThrow(), k -> new LongAdder()).increment());
 
         assertEquals(1, picks.size(), "every pick of the key went to " + home + ": " + picks);
-        assertEquals(THREADS * 1000, picks.get(home).sum());
+        assertEquals(THREADS * PICKS_PER_THREAD, picks.get(home).sum());
     }
 
     @Test
@@ -258,6 +234,30 @@ class SelectorTest {
         @Override
         public String name() {
             return strategy.name();
+        }
+    }
+
+    /** One pick of a concurrent test, run {@value #PICKS_PER_THREAD} times on each request thread. */
+    private interface Pick {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code pick} {@value #PICKS_PER_THREAD} times on each of the request threads, all released at once, and waits for them. */
+    private void onEveryThreadAtOnce(Pick pick) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            done.add(requests.submit(() -> {
+                start.await();
+                for (int i = 0; i < PICKS_PER_THREAD; i++) {
+                    pick.run();
+                }
+                return null;
+            }));
+        }
+        start.countDown();
+        for (Future<?> f : done) {
+            f.get(60, TimeUnit.SECONDS);
         }
     }
 }
