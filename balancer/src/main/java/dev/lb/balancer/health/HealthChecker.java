@@ -33,8 +33,8 @@ import java.util.concurrent.TimeUnit;
  * {@code health-checker-N} threads, which it owns and stops on {@link #close()}, and which hand each
  * result to the pool's control context. They are platform threads even where the JVM has virtual
  * ones: a check's time-out must measure the backend, not how long a virtual thread waited behind the
- * request traffic for a core (a check on a virtual thread timed out on healthy backends under load). Its own HTTP client is kept apart from the proxy's so checks never wait behind request
- * traffic.
+ * request traffic for a core (a check on a virtual thread timed out on healthy backends under load).
+ * Its own HTTP client is kept apart from the proxy's so checks never wait behind request traffic.
  *
  * <p>Each check opens a connection of its own and closes it after the answer, as HAProxy's checks do.
  * A connection kept between checks would, with a check interval longer than the backend's keep-alive
